@@ -1,0 +1,175 @@
+"""Demand sampling: every caller and every random quantity they may need, drawn up front per seed.
+
+Common random numbers: the sample depends only on ``scenario.demand`` (plus horizon and interval) and the
+seed, never on the design, so every design faces the very same callers. Each purpose (arrivals, needs,
+patience, talk, ...) has its own stream spawned from the seed, so adding a draw for one purpose never
+shifts another. Engines read these arrays and draw nothing themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .config import Scenario
+
+DAY = 86400.0
+
+#: One independent stream per purpose; the order is part of the reproducibility contract (append only).
+PURPOSES = ("arrivals", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry",
+            "redial_delay", "callback_delay", "survey", "deflect")
+
+
+def purpose_rngs(seed: int, rep: int) -> dict[str, np.random.Generator]:
+    """Stateless derivation: replication ``rep`` of ``seed`` gets the same streams in any process."""
+    return {p: np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(rep, k))))
+            for k, p in enumerate(PURPOSES)}
+
+
+@dataclass
+class DemandSample:
+    """Callers of one replication, sorted by first-arrival time; caller id = row index.
+
+    Shapes: n callers, K attempts (contacts) per caller at most, N needs at most, L = N + 1 queue legs.
+    """
+
+    arrival: np.ndarray          # (n,) first-contact arrival time
+    call_type: np.ndarray        # (n,) int32 index into scenario.demand.call_types
+    n_needs: np.ndarray          # (n,) int32
+    needs: np.ndarray            # (n, N) int32 skill index, -1 padded; the same on every contact
+    deflect_u: np.ndarray        # (n,) uniform: deflected if < the design's deflection share
+    option: np.ndarray           # (n, K) int32 menu option pressed (a wrong one when misrouted)
+    patience: np.ndarray         # (n, K, L) seconds; inf = never abandons
+    talk: np.ndarray             # (n, K, N) talk seconds at speed 1
+    acw: np.ndarray              # (n, K, N) after-call work seconds at speed 1
+    resolve_u: np.ndarray        # (n, K) uniform: resolved if < resolution probability
+    retry_u: np.ndarray          # (n, K) uniform: redials / calls back if < the call type's probability
+    redial_delay: np.ndarray     # (n, K) seconds from abandonment to redial
+    callback_delay: np.ndarray   # (n, K) seconds from an unresolved contact's end to the callback
+    survey_u: np.ndarray         # (n, K) uniform: takes the survey if < take rate
+
+    @property
+    def n_callers(self) -> int:
+        return int(self.arrival.shape[0])
+
+    def equals(self, other: "DemandSample") -> bool:
+        """Exact equality of every array (used to prove common random numbers)."""
+        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name), equal_nan=True) for f in fields(self))
+
+
+def rate_segments(sc: Scenario, ct_index: int, busyness: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Piecewise-constant arrival rate of one call type over [0, horizon): (starts, ends, rates per second)."""
+    ct_name, ct = list(sc.demand.call_types.items())[ct_index]
+    cuts = {0.0, sc.horizon}
+    cuts.update(i * sc.interval for i in range(1, sc.n_intervals))
+    cuts.update(d * DAY for d in range(1, int(np.ceil(sc.horizon / DAY))))
+    for s in sc.demand.surges:
+        cuts.update(t for t in (s.start, s.end) if 0 < t < sc.horizon)
+    edges = np.array(sorted(c for c in cuts if c <= sc.horizon))
+    a, b = edges[:-1], edges[1:]
+    mid = (a + b) / 2
+    if ct.arrival_rate is not None:
+        rate = np.full(a.shape, ct.arrival_rate)
+    else:
+        idx = np.minimum((mid // sc.interval).astype(int), sc.n_intervals - 1)
+        rate = np.asarray(ct.volume, dtype=float)[idx] / sc.interval
+    rate = rate * busyness[(mid // DAY).astype(int)]
+    for s in sc.demand.surges:
+        if s.call_types is None or ct_name in s.call_types:
+            rate = np.where((mid >= s.start) & (mid < s.end), rate * s.multiplier, rate)
+    return a, b, rate
+
+
+def expected_arrivals(sc: Scenario) -> float:
+    """Expected first contacts over the horizon (busyness at its mean of 1)."""
+    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
+    return float(sum(((b - a) * r).sum() for a, b, r in
+                     (rate_segments(sc, i, ones) for i in range(len(sc.demand.call_types)))))
+
+
+def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
+    """Draw the callers of replication ``rep`` of ``seed``; depends on the demand only (CRN)."""
+    d = sc.demand
+    rng = purpose_rngs(seed, rep)
+    skill_ix = {s: i for i, s in enumerate(d.skills)}
+    cts = list(d.call_types.values())
+    n_days = int(np.ceil(sc.horizon / DAY)) + 1
+    if d.busyness_cv > 0:
+        shape = 1.0 / d.busyness_cv**2
+        busy = rng["busyness"].gamma(shape, 1.0 / shape, n_days)
+    else:
+        busy = np.ones(n_days)
+
+    times, types = [], []
+    for i in range(len(cts)):
+        a, b, r = rate_segments(sc, i, busy)
+        counts = rng["arrivals"].poisson(r * (b - a))
+        t = rng["arrivals"].uniform(np.repeat(a, counts), np.repeat(b, counts))
+        times.append(t)
+        types.append(np.full(t.shape, i, dtype=np.int32))
+    arrival = np.concatenate(times) if times else np.zeros(0)
+    call_type = np.concatenate(types) if types else np.zeros(0, np.int32)
+    order = np.lexsort((call_type, arrival))
+    arrival, call_type = arrival[order], call_type[order]
+    n = arrival.shape[0]
+
+    K = max(ct.max_attempts for ct in cts)
+    N = max(ct.max_needs() for ct in cts)
+    L = N + 1
+    S = len(d.skills)
+    needs = np.full((n, N), -1, dtype=np.int32)
+    n_needs = np.zeros(n, dtype=np.int32)
+    u_needs = rng["needs"].random(n)
+    patience = np.full((n, K, L), np.inf)
+    talk = np.zeros((n, K, N))
+    acw = np.zeros((n, K, N))
+    misroute = np.zeros((n, K), dtype=bool)
+    u_mis = rng["ivr"].random((n, K))
+    u_wrong = rng["ivr"].random((n, K))
+    for i, ct in enumerate(cts):
+        rows = np.flatnonzero(call_type == i)
+        if rows.size == 0:
+            continue
+        table = ct.needs_table()
+        cum = np.cumsum([p for p, _ in table])
+        choice = np.minimum(np.searchsorted(cum / cum[-1], u_needs[rows], side="right"), len(table) - 1)
+        for j, (_, nd) in enumerate(table):
+            sel = rows[choice == j]
+            needs[sel, : len(nd)] = [skill_ix[s] for s in nd]
+            n_needs[sel] = len(nd)
+        misroute[rows] = u_mis[rows] < ct.misroute_prob
+        if ct.patience is not None:
+            patience[rows] = ct.patience.sample(rng["patience"], (rows.size, K, L))
+    # work content depends on the skill of each need; draw skill by skill for a fixed order
+    for s, name in enumerate(d.skills):
+        mask = needs == s  # (n, N)
+        cnt = int(mask.sum())
+        if cnt:
+            w = d.work[name]
+            t = w.talk.sample(rng["talk"], (cnt, K))
+            c = w.acw.sample(rng["acw"], (cnt, K))
+            talk.transpose(0, 2, 1)[mask] = t
+            acw.transpose(0, 2, 1)[mask] = c
+    # IVR option: the first need's option, or (misrouted) one of the other options uniformly
+    first = np.repeat(needs[:, :1], K, axis=1)
+    wrong = np.floor(u_wrong * max(S - 1, 1)).astype(np.int32)
+    wrong = wrong + (wrong >= first)  # skip the right option
+    option = np.where(misroute & (S > 1), wrong, first).astype(np.int32)
+    # draws for attempts beyond a call type's max_attempts are never used; they keep shapes fixed
+    return DemandSample(
+        arrival=arrival, call_type=call_type, n_needs=n_needs, needs=needs,
+        deflect_u=rng["deflect"].random(n), option=option, patience=patience, talk=talk, acw=acw,
+        resolve_u=rng["resolve"].random((n, K)), retry_u=rng["retry"].random((n, K)),
+        redial_delay=_delays(cts, call_type, rng["redial_delay"], K, "redial_delay"),
+        callback_delay=_delays(cts, call_type, rng["callback_delay"], K, "callback_delay"),
+        survey_u=rng["survey"].random((n, K)),
+    )
+
+
+def _delays(cts, call_type, rng, K, attr) -> np.ndarray:
+    out = np.zeros((call_type.shape[0], K))
+    for i, ct in enumerate(cts):
+        rows = np.flatnonzero(call_type == i)
+        if rows.size:
+            out[rows] = getattr(ct, attr).sample(rng, (rows.size, K))
+    return out

@@ -1,0 +1,16 @@
+"""Engines run a compiled scenario against sampled demand; each returns the same :class:`RunOutput`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import ScenarioError
+
+ENGINES = ("simpy",)
+
+
+def get_engine(name: str) -> Callable:
+    """The run function of engine ``name``."""
+    if name == "simpy":
+        from .simpy_engine import run_simpy
+        return run_simpy
+    raise ScenarioError("engine", f"unknown engine {name!r}", f"use one of {', '.join(ENGINES)}")

@@ -1,0 +1,112 @@
+"""The compiled scenario: the design and demand parameters as flat arrays, shared by every engine.
+
+Engines index skills, queues, groups and call types by position (the order of the scenario file), so
+the SimPy reference engine and the array kernels read exactly the same description of the center.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Scenario
+
+# Order of simultaneous events (lower first), then by the order they were scheduled (docs/model.md).
+P_STAFF = 0      # staffing changes at interval boundaries
+P_DEPART = 1     # end of a phase with an agent: talk, transfer, handoff briefing, after-call work
+P_ABANDON = 2    # patience runs out
+P_ARRIVE = 3     # a contact arrives, or reaches a queue after the IVR
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Everything an engine needs from the scenario, by index."""
+
+    skills: tuple[str, ...]
+    queues: tuple[str, ...]
+    groups: tuple[str, ...]
+    call_types: tuple[str, ...]
+    # time frame
+    horizon: float
+    warmup: float
+    interval: float
+    n_intervals: int
+    end_time: float              # horizon + max_drain: the simulation stops here
+    sl_threshold: float
+    # design
+    ivr_time: float
+    transfer_time: float
+    reexplain_time: float
+    handoff_time: float
+    survey_time: float
+    survey_take_rate: float
+    resolution_factor: float
+    cold_factor: float
+    speed: np.ndarray            # (G, S) talk-time speed factor, 0 = cannot serve
+    group_queues: tuple[tuple[int, ...], ...]   # queues each group takes calls from, in preference order
+    queue_groups: tuple[tuple[int, ...], ...]   # groups taking calls from each queue, in design order
+    queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
+    route_entry: np.ndarray      # (S,) queue the IVR option leads to
+    route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
+    route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
+    staffing: np.ndarray         # (G, n_intervals) agents on the phones
+    cost_per_hour: np.ndarray    # (G,)
+    deflections: np.ndarray      # (D, 3) start, end, share
+    # call types
+    ct_resolution: np.ndarray    # (C,)
+    ct_callback: np.ndarray      # (C,)
+    ct_redial: np.ndarray        # (C,)
+    ct_max_attempts: np.ndarray  # (C,) int
+
+    def staff_at(self, g: int, t: float) -> int:
+        """Scheduled agents of group g at time t (the last interval's value holds after the horizon)."""
+        i = min(int(t // self.interval), self.n_intervals - 1)
+        return int(self.staffing[g, i])
+
+    def deflect_share(self, t: float) -> float:
+        share = 0.0
+        for start, end, s in self.deflections:
+            if start <= t < end:
+                share = max(share, s)
+        return share
+
+
+def compile_scenario(sc: Scenario) -> Compiled:
+    """Flatten a validated scenario into index arrays."""
+    d, g = sc.demand, sc.design
+    skills = tuple(d.skills)
+    queues = tuple(g.queues)
+    groups = tuple(g.groups)
+    s_ix = {s: i for i, s in enumerate(skills)}
+    q_ix = {q: i for i, q in enumerate(queues)}
+    speed = np.zeros((len(groups), len(skills)))
+    for gi, gr in enumerate(g.groups.values()):
+        for s, f in gr.speed().items():
+            speed[gi, s_ix[s]] = f
+    group_queues = tuple(tuple(q_ix[q] for q in gr.queues) for gr in g.groups.values())
+    queue_groups = tuple(tuple(gi for gi in range(len(groups)) if qi in group_queues[gi]) for qi in range(len(queues)))
+    routes = [g.route(s) for s in skills]
+    n_int = sc.n_intervals
+    cts = list(d.call_types.values())
+    return Compiled(
+        skills=skills, queues=queues, groups=groups, call_types=tuple(d.call_types),
+        horizon=sc.horizon, warmup=sc.warmup, interval=sc.interval, n_intervals=n_int,
+        end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
+        ivr_time=g.ivr.time, transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
+        handoff_time=g.handoff_time,
+        survey_time=g.survey.seconds if g.survey else 0.0,
+        survey_take_rate=g.survey.take_rate if g.survey else 0.0,
+        resolution_factor=g.resolution_factor, cold_factor=g.cold_transfer_resolution_factor,
+        speed=speed, group_queues=group_queues, queue_groups=queue_groups,
+        queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
+        route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
+        route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
+        route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
+        staffing=np.array([gr.staffing_profile(n_int) for gr in g.groups.values()], dtype=np.int64),
+        cost_per_hour=np.array([gr.cost_per_hour for gr in g.groups.values()]),
+        deflections=np.array([[x.start, x.end, x.share] for x in g.deflections], dtype=float).reshape(-1, 3),
+        ct_resolution=np.array([min(1.0, c.resolution_prob) for c in cts]),
+        ct_callback=np.array([c.callback_prob for c in cts]),
+        ct_redial=np.array([c.redial_prob for c in cts]),
+        ct_max_attempts=np.array([c.max_attempts for c in cts], dtype=np.int64),
+    )

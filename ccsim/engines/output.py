@@ -1,0 +1,82 @@
+"""The raw output every engine returns: per-contact and per-leg columns and agent time by interval.
+
+Engines fill plain arrays (numba-friendly); :mod:`ccsim.results` turns them into DataFrames and KPIs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiled import Compiled
+
+OUTCOMES = ("answered", "abandoned", "in_system")
+ANSWERED, ABANDONED, IN_SYSTEM = 0, 1, 2
+LEG_KINDS = ("fresh", "transfer", "handoff")
+FRESH, TRANSFER, HANDOFF = 0, 1, 2
+
+#: column -> dtype of the per-contact records (one row per contact)
+CONTACT_COLUMNS: dict[str, str] = {
+    "caller": "int64", "attempt": "int32", "call_type": "int32",
+    "arrival": "float64", "queue_arrival": "float64", "first_queue": "int32",
+    "answered_at": "float64", "first_group": "int32",
+    "wait": "float64", "hold": "float64", "talk_time": "float64", "agent_time": "float64",
+    "transfers": "int32", "handoffs": "int32", "reexplanations": "int32", "n_legs": "int32",
+    "outcome": "int8", "last_queue": "int32", "last_group": "int32", "resolved": "bool",
+    "survey": "float64", "end": "float64",
+}
+#: column -> dtype of the per-leg records (one row per queue leg of a contact)
+LEG_COLUMNS: dict[str, str] = {
+    "contact": "int64", "leg": "int32", "queue": "int32", "kind": "int8",
+    "enter": "float64", "wait": "float64", "group": "int32", "agent": "int32",
+    "agent_end": "float64", "outcome": "int8",
+}
+
+
+@dataclass
+class RunOutput:
+    """One replication's raw output."""
+
+    contacts: dict[str, np.ndarray]
+    legs: dict[str, np.ndarray]
+    busy: np.ndarray            # (G, n_intervals + 1) agent-seconds busy; last bin = after the horizon
+    staffed: np.ndarray         # (G, n_intervals + 1) agent-seconds present
+    busy_window: np.ndarray     # (G,) busy agent-seconds in [warmup, horizon)
+    staffed_window: np.ndarray  # (G,) present agent-seconds in [warmup, horizon)
+
+
+class AgentClock:
+    """Accumulates agent-seconds into interval bins and the KPI window, exactly (splitting at boundaries)."""
+
+    def __init__(self, comp: Compiled):
+        G = len(comp.groups)
+        self.comp = comp
+        self.busy = np.zeros((G, comp.n_intervals + 1))
+        self.staffed = np.zeros((G, comp.n_intervals + 1))
+        self.busy_window = np.zeros(G)
+        self.staffed_window = np.zeros(G)
+
+    def _add(self, bins: np.ndarray, window: np.ndarray, g: int, start: float, end: float, n: float) -> None:
+        if end <= start or n == 0:
+            return
+        c = self.comp
+        lo, hi = max(start, c.warmup), min(end, c.horizon)
+        if hi > lo:
+            window[g] += n * (hi - lo)
+        t = start
+        while t < end:
+            i = int(t // c.interval)
+            if i >= c.n_intervals or t >= c.horizon:
+                bins[g, c.n_intervals] += n * (end - t)
+                return
+            stop = min(end, (i + 1) * c.interval, c.horizon)
+            if stop <= t:  # floating point at a boundary
+                stop = min(end, np.nextafter((i + 1) * c.interval, np.inf))
+            bins[g, i] += n * (stop - t)
+            t = stop
+
+    def add_busy(self, g: int, start: float, end: float) -> None:
+        self._add(self.busy, self.busy_window, g, start, end, 1.0)
+
+    def add_staffed(self, g: int, start: float, end: float, agents: int) -> None:
+        self._add(self.staffed, self.staffed_window, g, start, end, float(agents))

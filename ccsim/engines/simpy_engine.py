@@ -1,0 +1,360 @@
+"""The SimPy reference engine: the model of docs/model.md written as the domain reads.
+
+Callers are SimPy processes (IVR, queue, agent, transfer or handoff, survey); agents and queues belong to
+a :class:`Center` that dispatches calls the instant an agent or a call becomes available. Every random
+quantity comes from the pre-sampled :class:`~ccsim.demand.DemandSample`; this engine draws nothing.
+Simultaneous events follow the documented order (staffing, departures, abandonments, arrivals, then
+the order they were scheduled): each timed step is scheduled with its priority class.
+"""
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+import simpy
+from simpy.events import Event
+
+from ..demand import DemandSample
+from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
+from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
+                     AgentClock, RunOutput)
+
+_PRIORITY_BASE = 10
+LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME = 4, 5, 8, 9  # positions in a leg record (LEG_COLUMNS order)  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
+
+
+class Step(Event):
+    """A timed step of a given priority class (SimPy's Timeout always has the same priority)."""
+
+    def __init__(self, env: simpy.Environment, delay: float, priority: int):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, _PRIORITY_BASE + priority, delay)
+
+
+class Agent:
+    __slots__ = ("group", "id", "busy_since", "legs")
+
+    def __init__(self, group: int, agent_id: int):
+        self.group, self.id = group, agent_id
+        self.busy_since = math.nan
+        self.legs: list[list] = []  # leg records this agent is serving (agent_end set on release)
+
+
+class Contact:
+    """One contact (call attempt) of a caller and its record as it happens."""
+
+    __slots__ = ("row", "caller", "attempt", "call_type", "arrival", "queue_arrival", "first_queue",
+                 "answered_at", "first_group", "wait", "hold", "talk_time", "agent_time", "transfers",
+                 "handoffs", "reexplanations", "n_legs", "outcome", "last_queue", "last_group", "resolved",
+                 "survey", "end")
+
+    def __init__(self, row: int, caller: int, attempt: int, call_type: int, arrival: float):
+        self.row, self.caller, self.attempt, self.call_type, self.arrival = row, caller, attempt, call_type, arrival
+        self.queue_arrival = self.answered_at = self.end = math.nan
+        self.first_queue = self.first_group = self.last_queue = self.last_group = -1
+        self.wait = self.hold = self.talk_time = self.agent_time = self.survey = 0.0
+        self.transfers = self.handoffs = self.reexplanations = self.n_legs = 0
+        self.outcome, self.resolved = IN_SYSTEM, False
+
+
+class Ticket:
+    """A contact waiting in a queue (or on hold with an agent, for a warm handoff)."""
+
+    __slots__ = ("contact", "queue", "kind", "enter", "agent", "answered", "key", "leg")
+
+    def __init__(self, env, contact: Contact, queue: int, kind: int, key: tuple[int, int], leg: int):
+        self.contact, self.queue, self.kind, self.key, self.leg = contact, queue, kind, key, leg
+        self.enter = env.now
+        self.agent: Agent | None = None
+        self.answered = env.event()
+
+
+class Group:
+    """Agents of one group at run time: who is idle (longest idle first), who is on site, who is leaving."""
+
+    def __init__(self, index: int, max_agents: int):
+        self.index = index
+        self.idle: deque[Agent] = deque()
+        self.present = 0           # agents on site (idle or busy)
+        self.leaving = 0           # busy agents who leave when their current contact ends
+        self.free_ids = list(range(max_agents))
+        self.since = 0.0           # last change of `present`
+
+    @property
+    def scheduled(self) -> int:
+        return self.present - self.leaving
+
+
+class Center:
+    """Queues and agent groups; dispatches a call to an agent the instant both are available."""
+
+    def __init__(self, env: simpy.Environment, comp: Compiled, clock: AgentClock):
+        self.env, self.comp, self.clock = env, comp, clock
+        self.queues: list[list[tuple[tuple[int, int], Ticket]]] = [[] for _ in comp.queues]
+        self.groups = [Group(g, int(comp.staffing[g].max()) + 1) for g in range(len(comp.groups))]
+        self.busy: dict[tuple[int, int], Agent] = {}
+        self.seq = 0
+
+    # -- calls
+    def enqueue(self, contact: Contact, queue: int, kind: int, leg: int) -> Ticket:
+        """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle."""
+        cls = 0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1
+        self.seq += 1
+        t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
+        for g in self.comp.queue_groups[queue]:
+            if self.groups[g].idle:
+                self._connect(t, self.groups[g].idle.popleft())
+                return t
+        bisect.insort(self.queues[queue], (t.key, t))
+        return t
+
+    def abandon(self, t: Ticket) -> None:
+        """The caller hangs up: leave the queue."""
+        q = self.queues[t.queue]
+        i = bisect.bisect_left(q, (t.key,))
+        assert q[i][1] is t
+        del q[i]
+
+    def _connect(self, t: Ticket, agent: Agent) -> None:
+        agent.busy_since = self.env.now
+        self.busy[agent.group, agent.id] = agent
+        t.agent = agent
+        t.answered.succeed()
+
+    # -- agents
+    def release(self, agent: Agent, acw: float) -> None:
+        """The caller leaves this agent, who does ``acw`` seconds of after-call work, then is free."""
+        if acw > 0:
+            Step(self.env, acw, P_DEPART).callbacks.append(lambda _e: self._free(agent))
+        else:
+            self._free(agent)
+
+    def _free(self, agent: Agent) -> None:
+        now = self.env.now
+        self.clock.add_busy(agent.group, agent.busy_since, now)
+        for leg in agent.legs:
+            leg[LEG_AGENT_END] = now
+        agent.legs.clear()
+        agent.busy_since = math.nan
+        del self.busy[agent.group, agent.id]
+        grp = self.groups[agent.group]
+        if grp.leaving > 0:  # a shift ended while this agent was busy: they go home now
+            grp.leaving -= 1
+            self._leave(grp, agent)
+            return
+        self._next_call(agent)
+
+    def _next_call(self, agent: Agent) -> None:
+        """A free agent takes the head of the first non-empty queue in the group's preference order."""
+        for q in self.comp.group_queues[agent.group]:
+            if self.queues[q]:
+                _, t = self.queues[q].pop(0)
+                self._connect(t, agent)
+                return
+        self.groups[agent.group].idle.append(agent)
+
+    # -- staffing
+    def _staffed_mark(self, grp: Group) -> None:
+        self.clock.add_staffed(grp.index, grp.since, self.env.now, grp.present)
+        grp.since = self.env.now
+
+    def _leave(self, grp: Group, agent: Agent) -> None:
+        self._staffed_mark(grp)
+        grp.present -= 1
+        heapq.heappush(grp.free_ids, agent.id)
+
+    def set_staffing(self, g: int, target: int) -> None:
+        """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends."""
+        grp = self.groups[g]
+        have = grp.scheduled
+        if target > have:
+            back = min(grp.leaving, target - have)  # agents about to leave stay on instead
+            grp.leaving -= back
+            new = target - have - back
+            if new:
+                self._staffed_mark(grp)
+                grp.present += new
+                for _ in range(new):
+                    self._next_call(Agent(g, heapq.heappop(grp.free_ids)))
+        elif target < have:
+            drop = have - target
+            while drop and grp.idle:  # the longest idle leave first
+                self._leave(grp, grp.idle.popleft())
+                drop -= 1
+            grp.leaving += drop
+
+    def close(self) -> None:
+        """End of run: count the busy and present agent time up to now."""
+        for agent in self.busy.values():
+            self.clock.add_busy(agent.group, agent.busy_since, self.env.now)
+        for grp in self.groups:
+            self._staffed_mark(grp)
+
+
+class SimpyModel:
+    """One replication: the center, its staffing, and a process per caller contact."""
+
+    def __init__(self, comp: Compiled, demand: DemandSample):
+        self.comp, self.d = comp, demand
+        self.env = simpy.Environment()
+        self.clock = AgentClock(comp)
+        self.contacts: list[Contact] = []
+        self.legs: list[list] = []
+        self.center = Center(self.env, comp, self.clock)
+
+    # ---------------------------------------------------------------- processes
+    def staffing(self):
+        c = self.comp
+        for i in range(c.n_intervals):
+            t = i * c.interval
+            if t >= c.horizon:
+                break
+            yield Step(self.env, t - self.env.now, P_STAFF)
+            for g in range(len(c.groups)):
+                self.center.set_staffing(g, int(c.staffing[g, i]))
+
+    def arrivals(self):
+        """First contacts, in arrival order; callers deflected by a proactive notification never call."""
+        d, c = self.d, self.comp
+        for caller in range(d.n_callers):
+            t = float(d.arrival[caller])
+            if d.deflect_u[caller] < c.deflect_share(t):
+                continue
+            yield Step(self.env, t - self.env.now, P_ARRIVE)
+            self.env.process(self.contact(caller, 0))
+
+    def retry(self, caller: int, attempt: int, delay: float):
+        """A redial or a callback: the same caller comes back as a new contact, if before the horizon."""
+        if self.env.now + delay >= self.comp.horizon:
+            return
+        yield Step(self.env, delay, P_ARRIVE)
+        yield from self.contact(caller, attempt)
+
+    def contact(self, caller: int, k: int):
+        """One contact: IVR, then queue legs until every need is served or the caller hangs up."""
+        env, c, d, center = self.env, self.comp, self.d, self.center
+        rec = Contact(len(self.contacts), caller, k, int(d.call_type[caller]), env.now)
+        self.contacts.append(rec)
+        needs, n_needs = d.needs[caller], int(d.n_needs[caller])
+
+        yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
+        rec.queue_arrival = env.now
+        queue = int(c.route_entry[d.option[caller, k]])
+        need, leg, kind = 0, 0, FRESH
+        holder: Agent | None = None                                # agent holding the caller (warm)
+        holder_acw = 0.0
+        while True:
+            ticket = center.enqueue(rec, queue, kind, leg)
+            leg_row = self._leg_open(rec, ticket)
+            if ticket.agent is None:
+                if holder is None and math.isfinite(d.patience[caller, k, leg]):
+                    yield ticket.answered | Step(env, float(d.patience[caller, k, leg]), P_ABANDON)
+                else:                                              # on hold with an agent: no abandonment
+                    yield ticket.answered
+                if ticket.agent is None:                           # patience ran out first
+                    center.abandon(ticket)
+                    self._leg_close(rec, leg_row, ticket, ABANDONED, holder is not None)
+                    rec.outcome, rec.last_queue = ABANDONED, queue
+                    rec.end = env.now
+                    p = c.ct_redial[rec.call_type]
+                    if k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < p:
+                        env.process(self.retry(caller, k + 1, float(d.redial_delay[caller, k])))
+                    return
+            agent = ticket.agent
+            self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
+            agent.legs.append(self.legs[leg_row])
+            if holder is not None:                                 # warm handoff: brief the teammate
+                yield Step(env, c.handoff_time, P_DEPART)
+                rec.handoffs += 1
+                self._release(rec, holder, holder_acw)
+                holder = None
+            elif kind == TRANSFER:                                 # cold transfer: tell the story again
+                yield Step(env, c.reexplain_time, P_DEPART)
+                rec.reexplanations += 1
+            acw = 0.0
+            g = agent.group
+            while need < n_needs and c.speed[g, needs[need]] > 0:  # serve every need this agent can
+                talk = float(d.talk[caller, k, need]) / c.speed[g, needs[need]]
+                yield Step(env, talk, P_DEPART)
+                rec.talk_time += talk
+                acw += float(d.acw[caller, k, need])
+                need += 1
+            rec.last_group = g
+            if need == n_needs:
+                self._release(rec, agent, acw)
+                break
+            skill = int(needs[need])                               # the next need is not this agent's
+            queue = int(c.route_transfer[skill])
+            leg += 1
+            if c.route_warm[skill]:
+                holder, holder_acw, kind = agent, acw, HANDOFF
+            else:
+                yield Step(env, c.transfer_time, P_DEPART)
+                rec.transfers += 1
+                self._release(rec, agent, acw)
+                kind = TRANSFER
+
+        rec.outcome, rec.last_queue = ANSWERED, queue
+        done = env.now
+        if d.survey_u[caller, k] < c.survey_take_rate:
+            rec.survey = c.survey_time
+        p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
+        rec.resolved = bool(d.resolve_u[caller, k] < p)
+        rec.end = done + rec.survey
+        if not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < c.ct_callback[rec.call_type]:
+            env.process(self.retry(caller, k + 1, rec.survey + float(d.callback_delay[caller, k])))
+
+    # ---------------------------------------------------------------- bookkeeping
+    def _release(self, rec: Contact, agent: Agent, acw: float) -> None:
+        rec.agent_time += self.env.now + acw - agent.busy_since
+        self.center.release(agent, acw)
+
+    def _leg_open(self, rec: Contact, t: Ticket) -> int:
+        if rec.n_legs == 0:
+            rec.first_queue = t.queue
+        rec.n_legs += 1
+        self.legs.append([rec.row, t.leg, t.queue, t.kind, t.enter, math.nan, -1, -1, math.nan, IN_SYSTEM])
+        return len(self.legs) - 1
+
+    def _leg_close(self, rec: Contact, row: int, t: Ticket, outcome: int, on_hold: bool) -> None:
+        now = self.env.now
+        wait = now - t.enter
+        leg = self.legs[row]
+        leg[LEG_WAIT], leg[LEG_OUTCOME] = wait, outcome
+        rec.wait += wait
+        if on_hold:
+            rec.hold += wait
+        if outcome == ANSWERED:
+            leg[6], leg[7] = t.agent.group, t.agent.id
+            if rec.first_group < 0:
+                rec.first_group, rec.answered_at = t.agent.group, now
+
+    # ---------------------------------------------------------------- run
+    def run(self) -> RunOutput:
+        """Simulate until the horizon plus the drain time; what is unfinished then is ``in_system``."""
+        env, c = self.env, self.comp
+        env.process(self.staffing())
+        env.process(self.arrivals())
+        env.run(until=c.end_time)
+        for leg in self.legs:  # callers still waiting at the end
+            if leg[LEG_OUTCOME] == IN_SYSTEM and math.isnan(leg[LEG_WAIT]):
+                leg[LEG_WAIT] = c.end_time - leg[LEG_ENTER]
+                self.contacts[leg[0]].wait += leg[LEG_WAIT]
+        self.center.close()
+        return self._output()
+
+    def _output(self) -> RunOutput:
+        contacts = {k: np.array([getattr(r, k) for r in self.contacts], dtype=dt) for k, dt in CONTACT_COLUMNS.items()}
+        cols = list(zip(*self.legs)) if self.legs else [()] * len(LEG_COLUMNS)
+        legs = {k: np.array(col, dtype=dt) for (k, dt), col in zip(LEG_COLUMNS.items(), cols)}
+        ck = self.clock
+        return RunOutput(contacts, legs, ck.busy, ck.staffed, ck.busy_window, ck.staffed_window)
+
+
+def run_simpy(comp: Compiled, demand: DemandSample) -> RunOutput:
+    """Simulate one replication with the SimPy reference engine."""
+    return SimpyModel(comp, demand).run()
