@@ -64,13 +64,13 @@ class Contact:
 class Ticket:
     """A contact waiting in a queue (or on hold with an agent, for a warm handoff)."""
 
-    __slots__ = ("contact", "queue", "kind", "enter", "agent", "answered", "key", "leg")
+    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg")
 
     def __init__(self, env, contact: Contact, queue: int, kind: int, key: tuple[int, int], leg: int):
         self.contact, self.queue, self.kind, self.key, self.leg = contact, queue, kind, key, leg
         self.enter = env.now
-        self.agent: Agent | None = None
-        self.answered = env.event()
+        self.agent: Agent | None = None   # who answered; None while waiting, and after abandoning
+        self.done = env.event()           # succeeds when answered or when the caller hangs up
 
 
 class Group:
@@ -112,18 +112,21 @@ class Center:
         bisect.insort(self.queues[queue], (t.key, t))
         return t
 
-    def abandon(self, t: Ticket) -> None:
-        """The caller hangs up: leave the queue."""
+    def patience_runs_out(self, t: Ticket) -> None:
+        """The caller hangs up if still waiting: leave the queue."""
+        if t.agent is not None:
+            return
         q = self.queues[t.queue]
         i = bisect.bisect_left(q, (t.key,))
         assert q[i][1] is t
         del q[i]
+        t.done.succeed()
 
     def _connect(self, t: Ticket, agent: Agent) -> None:
         agent.busy_since = self.env.now
         self.busy[agent.group, agent.id] = agent
         t.agent = agent
-        t.answered.succeed()
+        t.done.succeed()
 
     # -- agents
     def release(self, agent: Agent, acw: float) -> None:
@@ -227,12 +230,11 @@ class SimpyModel:
             yield Step(self.env, t - self.env.now, P_ARRIVE)
             self.env.process(self.contact(caller, 0))
 
-    def retry(self, caller: int, attempt: int, delay: float):
+    def retry(self, caller: int, attempt: int, delay: float) -> None:
         """A redial or a callback: the same caller comes back as a new contact, if before the horizon."""
-        if self.env.now + delay >= self.comp.horizon:
-            return
-        yield Step(self.env, delay, P_ARRIVE)
-        yield from self.contact(caller, attempt)
+        if self.env.now + delay < self.comp.horizon:
+            Step(self.env, delay, P_ARRIVE).callbacks.append(
+                lambda _e: self.env.process(self.contact(caller, attempt)))
 
     def contact(self, caller: int, k: int):
         """One contact: IVR, then queue legs until every need is served or the caller hangs up."""
@@ -252,17 +254,16 @@ class SimpyModel:
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
                 if holder is None and math.isfinite(d.patience[caller, k, leg]):
-                    yield ticket.answered | Step(env, float(d.patience[caller, k, leg]), P_ABANDON)
-                else:                                              # on hold with an agent: no abandonment
-                    yield ticket.answered
+                    Step(env, float(d.patience[caller, k, leg]), P_ABANDON).callbacks.append(
+                        lambda _e, t=ticket: center.patience_runs_out(t))
+                yield ticket.done                                  # on hold with an agent: never abandons
                 if ticket.agent is None:                           # patience ran out first
-                    center.abandon(ticket)
                     self._leg_close(rec, leg_row, ticket, ABANDONED, holder is not None)
                     rec.outcome, rec.last_queue = ABANDONED, queue
                     rec.end = env.now
                     p = c.ct_redial[rec.call_type]
                     if k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < p:
-                        env.process(self.retry(caller, k + 1, float(d.redial_delay[caller, k])))
+                        self.retry(caller, k + 1, float(d.redial_delay[caller, k]))
                     return
             agent = ticket.agent
             self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
@@ -306,7 +307,7 @@ class SimpyModel:
         rec.resolved = bool(d.resolve_u[caller, k] < p)
         rec.end = done + rec.survey
         if not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < c.ct_callback[rec.call_type]:
-            env.process(self.retry(caller, k + 1, rec.survey + float(d.callback_delay[caller, k])))
+            self.retry(caller, k + 1, rec.survey + float(d.callback_delay[caller, k]))
 
     # ---------------------------------------------------------------- bookkeeping
     def _release(self, rec: Contact, agent: Agent, acw: float) -> None:
