@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .distributions import Deterministic, Distribution, Exponential
 from .errors import ScenarioError
@@ -130,16 +130,22 @@ class Group(_Model):
     staffing: int | list[int] = Field(description="agents on the phones, constant or one value per interval")
     cost_per_hour: float = Field(default=0.0, ge=0.0)
 
-    @model_validator(mode="after")
-    def _check(self):
-        st = [self.staffing] if isinstance(self.staffing, int) else self.staffing
+    @field_validator("staffing")
+    @classmethod
+    def _staffing(cls, v):
+        st = [v] if isinstance(v, int) else v
         if not st:
-            raise ValueError("staffing: give a number of agents or one value per interval")
+            raise ValueError("give a number of agents or one value per interval")
         if any(s < 0 for s in st):
-            raise ValueError("staffing: agents cannot be negative")
-        if isinstance(self.skills, dict) and any(not (v > 0 and math.isfinite(v)) for v in self.skills.values()):
-            raise ValueError("skills: speed factors must be > 0")
-        return self
+            raise ValueError("agents cannot be negative")
+        return v
+
+    @field_validator("skills")
+    @classmethod
+    def _speeds(cls, v):
+        if isinstance(v, dict) and any(not (x > 0 and math.isfinite(x)) for x in v.values()):
+            raise ValueError("speed factors must be > 0")
+        return v
 
     def speed(self) -> dict[str, float]:
         """Skill -> speed factor (talk time is divided by it)."""
@@ -263,7 +269,12 @@ def _translate(err: ValidationError) -> ScenarioError:
     got = e.get("input")
     got_s = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
     msg = msg.removeprefix("Value error, ")
-    return ScenarioError(field, f"{msg}{got_s}")
+    ctx = e.get("ctx") or {}
+    fix = None
+    for key, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+        if key in ctx:
+            fix = f"use a value {word} {ctx[key]}"
+    return ScenarioError(field, f"{msg}{got_s}", fix)
 
 
 def scenario_from_dict(data: dict) -> Scenario:
@@ -316,6 +327,8 @@ def _read_toml(path: Path, field: str) -> dict:
         raise ScenarioError(field, f"file not found: {path}", "check the path") from None
     except OSError as e:
         raise ScenarioError(field, f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(field, f"{path} is not a UTF-8 text file", "save the scenario as UTF-8 TOML") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -418,7 +431,7 @@ def check_scenario(sc: Scenario) -> None:
         if s in demanded:
             staffed = [gn for gn in serving[tq] if max(g.groups[gn].staffing_profile(n_int)) > 0]
             if not staffed:
-                raise ScenarioError(f"design.groups", f"zero staff for skill {s!r}, which callers need: no agent in "
+                raise ScenarioError(f"design.groups.{serving[tq][0]}.staffing", f"zero staff for skill {s!r}, which callers need: no agent in "
                                     f"{serving[tq]} is ever staffed", f"staff a group with skill {s!r}")
             if not any(max(g.groups[gn].staffing_profile(n_int)) > 0 for gn in serving[entry]):
                 raise ScenarioError(f"design.routes.{s}.queue", f"queue {entry!r} never has staff", "staff a group that takes it")

@@ -225,6 +225,8 @@ def _stationary(lam: float, mu: float, theta: float, c: int) -> tuple[float, np.
 
 def _poisson_window(x: float) -> tuple[int, int, np.ndarray]:
     """Poisson(x) pmf on [n_min, n_max] holding all but ~1e-15 of the mass, from stable log ratios."""
+    if x <= 0.0:
+        return 0, 0, np.ones(1)
     spread = 10.0 * math.sqrt(x) + 30.0
     n_max = int(math.ceil(x + spread))
     n_min = max(0, int(math.floor(x - spread)))

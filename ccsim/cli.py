@@ -1,0 +1,244 @@
+"""The ``ccsim`` command line: run a scenario, validate it, or compute Erlang A/C for comparison.
+
+Bad input (a :class:`ScenarioError`, bad Erlang inputs) prints one ``error: ...`` line to stderr and
+exits with code 2; anything unexpected prints ``error: internal error: ...`` and exits with code 1.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.table import Table
+
+from .config import Scenario, load_scenario, parse_overrides
+from .demand import expected_arrivals
+from .engines import ENGINES
+from .erlang import erlang_a as erlang_kpis
+from .errors import ScenarioError
+from .results import Results
+from .simulate import simulate
+
+app = typer.Typer(name="ccsim", help="Discrete-event simulation of call centers.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+
+PERCENT = {"abandon_rate", "service_level", "p_wait", "occupancy", "fcr"}
+SECONDS = {"asa", "mean_wait", "mean_time_in_system", "aht"}
+WHOLE = {"offered", "answered", "abandoned", "in_system", "callers", "repeat_contacts", "abandoned_after_answer", "cost"}
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="PATH=VALUE", show_default=False,
+    help="Override a scenario field (repeatable), e.g. --set design.groups.tech.staffing=12")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of a table.")]
+
+
+# --------------------------------------------------------------------------- errors
+def _fail(message: str, code: int) -> typer.Exit:
+    """Print ``error: message`` as a single line on stderr; return the Exit to raise."""
+    typer.echo("error: " + " ".join(line.strip() for line in message.splitlines()), err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors(*user_errors: type[Exception]) -> Iterator[None]:
+    """Turn ``user_errors`` into exit code 2 and anything unexpected into exit code 1, without a traceback."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except user_errors as e:
+        raise _fail(str(e), 2) from None
+    except Exception as e:
+        if os.environ.get("CCSIM_DEBUG"):
+            raise
+        exc = _fail(f"internal error: {type(e).__name__}: {e}", 1)
+        typer.echo("This is a bug in ccsim: please report it with the command you ran "
+                   "(set CCSIM_DEBUG=1 to see the traceback).", err=True)
+        raise exc from None
+
+
+# --------------------------------------------------------------------------- formatting
+def _num(v: Any) -> float | None:
+    """A float for JSON: NaN and infinities become None (null)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _fmt(kpi: str, v: float) -> str:
+    """A KPI value for people: percentages, seconds with one decimal, whole counts and cost."""
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if kpi in PERCENT:
+        return f"{v:.1%}"
+    if kpi in SECONDS:
+        return f"{v:,.1f} s"
+    if kpi in WHOLE:
+        return f"{v:,.0f}"
+    return f"{v:.3f}"
+
+
+def _duration(seconds: float) -> str:
+    """``86400`` -> ``24 h``, ``1800`` -> ``30 min``."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def _summary_table(summary: pd.DataFrame, title: str) -> Table:
+    """KPI | mean | 95% CI."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for kpi, row in summary.iterrows():
+        ci = "–" if math.isnan(row.ci_low) else f"{_fmt(kpi, row.ci_low)} – {_fmt(kpi, row.ci_high)}"
+        table.add_row(kpi, _fmt(kpi, row["mean"]), ci)
+    return table
+
+
+def _summary_json(summary: pd.DataFrame) -> str:
+    """``{"kpis": {name: {"mean", "ci_low", "ci_high"}}}`` with NaN as null."""
+    kpis = {kpi: {k: _num(row[k]) for k in ("mean", "ci_low", "ci_high")} for kpi, row in summary.iterrows()}
+    return json.dumps({"kpis": kpis}, allow_nan=False)
+
+
+def _describe(sc: Scenario) -> str:
+    """One paragraph: horizon, intervals, call types, skills, queues, groups and transfer mode."""
+    d, g = sc.demand, sc.design
+    groups = ", ".join(f"{name} ({'/'.join(gr.speed())}, peak {max(gr.staffing_profile(sc.n_intervals))} agents)"
+                       for name, gr in g.groups.items())
+    modes: dict[str, list[str]] = {}
+    for skill in d.skills:
+        modes.setdefault(g.route(skill)[2], []).append(skill)
+    transfer = next(iter(modes)) if len(modes) == 1 else "; ".join(f"{m} for {', '.join(s)}" for m, s in modes.items())
+    warmup = f", warm-up {_duration(sc.warmup)}" if sc.warmup else ""
+    return (f"Scenario '{sc.name}' is valid{': ' + sc.description if sc.description else ''}. "
+            f"Horizon {_duration(sc.horizon)} in {sc.n_intervals} intervals of {_duration(sc.interval)}{warmup}. "
+            f"{len(d.call_types)} call type(s) ({', '.join(d.call_types)}) bring about "
+            f"{expected_arrivals(sc):,.0f} expected calls. Skills: {', '.join(d.skills)}. "
+            f"Queues: {', '.join(g.queues)}. Groups: {groups}. Transfer mode: {transfer}.")
+
+
+# --------------------------------------------------------------------------- progress
+class _LazyProgress:
+    """Replication progress on stderr, shown only on a terminal and once the run has lasted ``delay`` seconds."""
+
+    def __init__(self, delay: float = 1.0):
+        self.console = Console(stderr=True)
+        self.delay, self.t0 = delay, time.monotonic()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if done >= total or not self.console.is_terminal or time.monotonic() - self.t0 < self.delay:
+                return
+            self.bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TimeRemainingColumn(), console=self.console, transient=True)
+            self.task = self.bar.add_task("replications", total=total, completed=done)
+            self.bar.start()
+        self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> "_LazyProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# --------------------------------------------------------------------------- commands
+def _load(path: Path, sets: list[str] | None) -> Scenario:
+    """Load and validate a scenario with ``--set`` overrides."""
+    return load_scenario(path, overrides=parse_overrides(sets or []))
+
+
+def _save(res: Results, out: Path) -> Path:
+    """Save results, reporting an unwritable directory as a user error."""
+    try:
+        return res.save(out)
+    except OSError as e:
+        raise ScenarioError("--out", f"cannot write results to {out}: {e.strerror or e}", "choose another directory") from None
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = "simpy",
+    reps: Annotated[int, typer.Option(help="Independent replications.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same callers.")] = 1,
+    sets: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default: results/<scenario name>).",
+                                             show_default=False)] = None,
+    json_out: JsonOpt = False,
+    no_calls: Annotated[bool, typer.Option("--no-calls", help="Keep only KPIs, not per-call records.")] = False,
+) -> None:
+    """Simulate a scenario, print its KPI summary and save the results."""
+    with _errors(ScenarioError):
+        sc = _load(scenario, sets)
+        with _LazyProgress() as progress:
+            res = simulate(sc, engine=engine, reps=reps, seed=seed, keep_calls=not no_calls, progress=progress)
+        path = _save(res, out if out is not None else Path("results") / sc.name)
+        summary = res.summary()
+        if json_out:
+            typer.echo(_summary_json(summary))
+        else:
+            title = f"{sc.name} · engine {engine} · {reps} reps · seed {seed}"
+            Console().print(_summary_table(summary, title))
+        typer.echo(f"wrote results to {path}", err=json_out)
+
+
+@app.command()
+def validate(scenario: ScenarioArg, sets: SetOpt = None) -> None:
+    """Check a scenario and describe it in one paragraph."""
+    with _errors(ScenarioError):
+        Console().print(_describe(_load(scenario, sets)), markup=False, highlight=False)
+
+
+@app.command()
+def erlang(
+    arrival_rate: Annotated[float, typer.Option(help="Calls per second.", show_default=False)],
+    aht: Annotated[float, typer.Option(help="Mean handle time, seconds.", show_default=False)],
+    agents: Annotated[int, typer.Option(help="Agents on the phones.", show_default=False)],
+    patience: Annotated[float | None, typer.Option(help="Mean patience, seconds; omit for Erlang C (no abandonment).",
+                                                   show_default=False)] = None,
+    threshold: Annotated[float, typer.Option(help="Service level threshold, seconds.")] = 20.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Steady-state KPIs of M/M/c+M (Erlang A), or M/M/c (Erlang C) without --patience."""
+    with _errors(ValueError):
+        kpis = erlang_kpis(arrival_rate, aht, agents, patience, threshold)
+        if json_out:
+            typer.echo(json.dumps({"kpis": {k: _num(v) for k, v in kpis.items()}}, allow_nan=False))
+            return
+        table = Table("KPI", "value", title="Erlang C (M/M/c)" if patience is None else "Erlang A (M/M/c+M)")
+        table.columns[1].justify = "right"
+        for k, v in kpis.items():
+            table.add_row(k, _fmt(k, v))
+        console = Console()
+        console.print(table)
+        console.print(f"{arrival_rate:g} calls/s x AHT {aht:g} s = {arrival_rate * aht:.2f} erlangs on {agents} agents, "
+                      + ("no abandonment" if patience is None else f"mean patience {patience:g} s")
+                      + f"; service level = answered within {threshold:g} s.", markup=False, highlight=False)
+
+
+def main() -> None:
+    """Entry point of the ``ccsim`` command."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Scenario loading and validation: every bad input is one clear error naming the field and the fix."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import ccsim
+from ccsim import ScenarioError
+from ccsim.config import parse_overrides
+
+from centers import SCENARIOS, build, two_skill_center
+
+
+@pytest.mark.parametrize("name", ["erlang_a", "silo", "team"])
+def test_bundled_scenarios_load(name):
+    sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
+    assert sc.name == name
+    assert sc.n_intervals == len(sc.demand.call_types[next(iter(sc.demand.call_types))].volume or [0]) or name == "erlang_a"
+
+
+def test_silo_and_team_share_the_demand(silo, team):
+    assert silo.demand == team.demand
+    assert silo.design != team.design
+
+
+def test_same_headcount_in_every_interval(silo, team):
+    def total(sc):
+        return [sum(x) for x in zip(*(g.staffing_profile(sc.n_intervals) for g in sc.design.groups.values()))]
+    assert total(silo) == total(team)
+
+
+def _err(d) -> str:
+    with pytest.raises(ScenarioError) as e:
+        build(d)
+    msg = str(e.value)
+    assert "\n" not in msg
+    return msg
+
+
+def test_unknown_field_is_named():
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"]["patiense"] = 3
+    msg = _err(d)
+    assert "demand.call_types.mixed.patiense" in msg and "unknown field" in msg
+
+
+def test_negative_rate_is_named():
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"]["arrival_rate"] = -1
+    assert "demand.call_types.mixed.arrival_rate" in _err(d)
+
+
+def test_negative_distribution_parameter_is_named():
+    d = two_skill_center()
+    d["demand"]["work"]["billing"]["talk"] = {"dist": "exponential", "mean": -5}
+    assert "demand.work.billing.talk.mean" in _err(d)
+
+
+def test_unknown_distribution():
+    d = two_skill_center()
+    d["demand"]["work"]["billing"]["talk"] = {"dist": "weibull", "mean": 5}
+    msg = _err(d)
+    assert "demand.work.billing.talk" in msg and "lognormal" in msg
+
+
+def test_probabilities_must_sum_to_one():
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"]["needs"] = [{"p": 0.5, "needs": ["billing"]}, {"p": 0.3, "needs": ["tech"]}]
+    msg = _err(d)
+    assert "demand.call_types.mixed" in msg and "sum to 0.8" in msg
+
+
+def test_unknown_skill_in_needs():
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"]["needs"] = ["billing", "refunds"]
+    msg = _err(d)
+    assert "demand.call_types.mixed.needs" in msg and "refunds" in msg
+
+
+def test_unknown_queue_in_route():
+    d = two_skill_center()
+    d["design"]["routes"]["tech"] = "nowhere"
+    msg = _err(d)
+    assert "design.routes.tech.queue" in msg and "nowhere" in msg
+
+
+def test_unknown_queue_in_group():
+    d = two_skill_center()
+    d["design"]["groups"]["tech_agents"]["queues"] = ["tech", "techh"]
+    assert "design.groups.tech_agents.queues" in _err(d)
+
+
+def test_routing_loop_with_no_exit():
+    d = two_skill_center()
+    d["design"]["routes"]["tech"] = {"queue": "tech", "transfer_queue": "billing"}
+    msg = _err(d)
+    assert "routing loop" in msg and "design.routes.tech" in msg
+
+
+def test_warm_handoff_cycle_is_a_loop():
+    d = two_skill_center("warm")
+    d["design"]["routes"]["billing"] = "billing"
+    d["demand"]["call_types"]["mixed"]["needs"] = [{"p": 0.5, "needs": ["billing", "tech"]},
+                                                   {"p": 0.5, "needs": ["tech", "billing"]}]
+    msg = _err(d)
+    assert "warm handoffs" in msg and "cold" in msg
+
+
+def test_zero_staff_for_a_skill_with_demand():
+    d = two_skill_center()
+    d["design"]["groups"]["tech_agents"]["staffing"] = 0
+    msg = _err(d)
+    assert "zero staff" in msg and "tech" in msg
+
+
+def test_staffing_profile_too_short():
+    d = two_skill_center()
+    d["design"]["groups"]["tech_agents"]["staffing"] = [3, 4]
+    msg = _err(d)
+    assert "design.groups.tech_agents.staffing" in msg and "8 intervals" in msg
+
+
+def test_malformed_toml(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text("name = 'x'\nhorizon = = 3\n")
+    with pytest.raises(ScenarioError) as e:
+        ccsim.load_scenario(p)
+    assert "not valid TOML" in str(e.value) and "bad.toml" in str(e.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="file not found"):
+        ccsim.load_scenario(tmp_path / "nope.toml")
+
+
+def test_overrides_are_validated_like_the_file():
+    sc = ccsim.load_scenario(SCENARIOS / "erlang_a.toml", overrides=parse_overrides(["design.groups.agents.staffing=60"]))
+    assert sc.design.groups["agents"].staffing == 60
+    with pytest.raises(ScenarioError, match="demand.call_types.calls.arrival_rate"):
+        ccsim.load_scenario(SCENARIOS / "erlang_a.toml", overrides=parse_overrides(["demand.call_types.calls.arrival_rate=-2"]))
+    with pytest.raises(ScenarioError, match="--set"):
+        parse_overrides(["no_equals_sign"])
+
+
+def test_override_method_returns_new_validated_scenario():
+    sc = build(two_skill_center())
+    sc2 = sc.override({"design.transfer_time": 45, "demand.call_types.mixed.misroute_prob": 0.1})
+    assert sc2.design.transfer_time == 45 and sc.design.transfer_time == 20
+    with pytest.raises(ScenarioError):
+        sc.override({"design.transfer_time": -1})
+
+
+def test_bare_number_is_deterministic():
+    d = two_skill_center()
+    sc = build(d)
+    assert sc.demand.work["billing"].acw.dist == "deterministic"
+    assert sc.demand.work["billing"].acw.mean_value == 20
+
+
+def test_needs_table_rows_need_skills():
+    d = copy.deepcopy(two_skill_center())
+    d["demand"]["call_types"]["mixed"]["needs"] = [{"p": 1.0, "needs": []}]
+    assert "needs" in _err(d)
