@@ -10,7 +10,7 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 
 class _Dist(BaseModel):
@@ -133,11 +133,8 @@ def _bare_number(v):
     return v
 
 
-from pydantic import BeforeValidator  # noqa: E402
-
 Distribution = Annotated[
-    Union[Exponential, Lognormal, Gamma, Deterministic, Uniform, Empirical],
+    Annotated[Union[Exponential, Lognormal, Gamma, Deterministic, Uniform, Empirical], Field(discriminator="dist")],
     BeforeValidator(_bare_number),
-    Field(discriminator="dist"),
 ]
 """Any supported distribution; pydantic picks the class by its ``dist`` field."""
