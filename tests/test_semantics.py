@@ -66,9 +66,15 @@ def test_no_agent_serves_two_callers_at_once(engine):
 def test_cold_transfer_requeues_and_can_abandon(engine):
     d = two_skill_center("cold")
     d["design"]["groups"]["tech_agents"]["staffing"] = 9  # a busy second department
+    d["demand"]["work"]["billing"]["acw"] = 0
     res = run(build(d), engine)
     legs = res.legs
     tr = legs[legs["kind"] == "transfer"]
+    # the first agent is released the moment the caller joins the next queue, after the transfer time
+    j = legs[legs["leg"] == 0].merge(tr, on=["rep", "contact"], suffixes=("", "_t"))
+    assert len(j) > 0
+    np.testing.assert_allclose(j["agent_end"], j["enter_t"], rtol=1e-12)
+    assert (j["enter_t"] - (j["enter"] + j["wait"]) >= 20.0 - 1e-9).all()
     assert len(tr) > 0 and (tr["queue"] == "tech").all()
     assert (tr["wait"] > 0).any()
     lost = res.calls[(res.calls["outcome"] == "abandoned") & (res.calls["transfers"] == 1)]

@@ -1,0 +1,102 @@
+"""KPI definitions on hand-made records, summaries, paired differences and saved results."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import ccsim
+from ccsim.engines.compiled import compile_scenario
+from ccsim.engines.output import CONTACT_COLUMNS, LEG_COLUMNS, RunOutput
+from ccsim.metrics import paired_difference, replication_kpis
+
+from centers import build, two_skill_center
+
+NAN = math.nan
+
+
+def _contacts(rows: list[dict]) -> dict[str, np.ndarray]:
+    base = {k: 0 for k in CONTACT_COLUMNS} | {"answered_at": NAN, "end": NAN, "first_group": -1, "resolved": False}
+    return {k: np.array([{**base, **r}[k] for r in rows], dtype=dt) for k, dt in CONTACT_COLUMNS.items()}
+
+
+def test_kpis_by_hand():
+    sc = build(two_skill_center(horizon=3600.0, interval=1800.0, warmup=100.0))
+    comp = compile_scenario(sc)
+    rows = [
+        # answered in 5 s, resolved, first contact
+        dict(caller=0, attempt=0, arrival=200, queue_arrival=200, answered_at=205, first_group=0, wait=5,
+             outcome=0, resolved=True, end=500, agent_time=310),
+        # answered after 60 s, one cold transfer waited 30 s more, re-explained, unresolved
+        dict(caller=1, attempt=0, arrival=300, queue_arrival=300, answered_at=360, first_group=0, wait=90,
+             transfers=1, reexplanations=1, outcome=0, end=900, agent_time=500),
+        # abandoned after 40 s, never answered
+        dict(caller=2, attempt=0, arrival=400, queue_arrival=400, wait=40, outcome=1, end=440),
+        # a redial of caller 2, still waiting at the end
+        dict(caller=2, attempt=1, arrival=1000, queue_arrival=1000, wait=2600, outcome=2),
+        # before the warm-up: not counted
+        dict(caller=3, attempt=0, arrival=50, queue_arrival=50, answered_at=50, first_group=0, outcome=0,
+             end=100, resolved=True),
+    ]
+    G = len(comp.groups)
+    out = RunOutput(_contacts(rows), {k: np.zeros(0, dtype=dt) for k, dt in LEG_COLUMNS.items()},
+                    busy=np.zeros((G, 3)), staffed=np.zeros((G, 3)),
+                    busy_window=np.array([1000.0, 500.0]), staffed_window=np.array([2000.0, 2000.0]))
+    k = replication_kpis(out, comp)
+    assert k["offered"] == 4 and k["answered"] == 2 and k["abandoned"] == 1 and k["in_system"] == 1
+    assert k["abandon_rate"] == pytest.approx(1 / 4)
+    assert k["service_level"] == pytest.approx(1 / 4)          # only the 5-s answer; abandons are misses
+    assert k["asa"] == pytest.approx((5 + 60) / 2)               # wait to the first answer, answered only
+    assert k["mean_wait"] == pytest.approx((5 + 90 + 40 + 2600) / 4)
+    assert k["p_wait"] == pytest.approx(1.0)
+    assert k["occupancy"] == pytest.approx(1500 / 4000)
+    assert k["transfers_per_call"] == pytest.approx(1 / 4) and k["reexplanations_per_call"] == pytest.approx(1 / 4)
+    assert k["fcr"] == pytest.approx(1 / 3)                      # first contacts: 0, 1, 2; only 0 resolved
+    assert k["mean_time_in_system"] == pytest.approx((300 + 600 + 40) / 3)
+    assert k["aht"] == pytest.approx((310 + 500) / 2)
+    assert k["callers"] == 3 and k["repeat_contacts"] == 1
+    assert k["cost"] == 0.0
+
+
+def test_paired_differences_are_narrower_than_unpaired(silo, team):
+    short = {"horizon": 12 * 3600.0}   # midnight to noon: the morning peak
+    a = ccsim.simulate(silo.override(short), reps=8, seed=4, keep_calls=False)
+    b = ccsim.simulate(team.override(short), reps=8, seed=4, keep_calls=False)
+    paired = paired_difference(a.kpis, b.kpis)
+    # same replications, same t quantile: the ratio of half-widths is sd(b - a) / sqrt(var a + var b)
+    for kpi, most in (("offered", 0.3), ("service_level", 0.5), ("fcr", 0.8), ("abandon_rate", 0.8),
+                      ("mean_time_in_system", 0.9)):
+        unpaired_sd = math.sqrt(a.kpis[kpi].var() + b.kpis[kpi].var())
+        paired_sd = (b.kpis[kpi] - a.kpis[kpi]).std()
+        half = (paired.loc[kpi, "ci_high"] - paired.loc[kpi, "ci_low"]) / 2
+        assert half == pytest.approx(stats.t.ppf(0.975, 7) * paired_sd / math.sqrt(8))
+        assert paired_sd < most * unpaired_sd, kpi
+
+
+def test_results_save_and_reload(tmp_path):
+    sc = build(two_skill_center(horizon=3600.0))
+    res = ccsim.simulate(sc, reps=2, seed=1)
+    out = res.save(tmp_path / "run")
+    names = {p.name for p in out.iterdir()}
+    assert {"kpis.parquet", "calls.parquet", "legs.parquet", "intervals.parquet", "manifest.json"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+    calls = pd.read_parquet(out / "calls.parquet")
+    pd.testing.assert_frame_equal(calls, res.calls)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["seed"] == 1 and m["reps"] == 2 and m["ccsim_version"] == ccsim.__version__
+    assert m["scenario_definition"]["name"] == sc.name
+
+
+def test_interval_and_group_views_add_up():
+    sc = build(two_skill_center())
+    res = ccsim.simulate(sc, reps=1, seed=2)
+    iv = res.intervals
+    assert iv["offered"].sum() == len(res.calls)
+    assert iv["agents"].iloc[0] == pytest.approx(28.0)
+    q = res.queues
+    assert q["offered"].sum() == len(res.legs)
+    assert q.set_index("queue").loc["tech", "transferred_in"] > 0
