@@ -136,8 +136,9 @@ def _describe(sc: Scenario) -> str:
 class _LazyProgress:
     """Replication progress on stderr, shown only on a terminal and once the run has lasted ``delay`` seconds."""
 
-    def __init__(self, delay: float = 1.0):
+    def __init__(self, delay: float = 1.0, label: str = "replications"):
         self.console = Console(stderr=True)
+        self.label = label
         self.delay, self.t0 = delay, time.monotonic()
         self.bar: Progress | None = None
         self.task: TaskID | None = None
@@ -146,9 +147,9 @@ class _LazyProgress:
         if self.bar is None:
             if done >= total or not self.console.is_terminal or time.monotonic() - self.t0 < self.delay:
                 return
-            self.bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                 TimeRemainingColumn(), console=self.console, transient=True)
-            self.task = self.bar.add_task("replications", total=total, completed=done)
+            self.task = self.bar.add_task(self.label, total=total, completed=done)
             self.bar.start()
         self.bar.update(self.task, completed=done)
 
@@ -233,6 +234,39 @@ def erlang(
         console.print(f"{arrival_rate:g} calls/s x AHT {aht:g} s = {arrival_rate * aht:.2f} erlangs on {agents} agents, "
                       + ("no abandonment" if patience is None else f"mean patience {patience:g} s")
                       + f"; service level = answered within {threshold:g} s.", markup=False, highlight=False)
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Sweep TOML file.", show_default=False)],
+    out: Annotated[Path | None, typer.Option(help="Output directory (default: results/<sweep name>).",
+                                             show_default=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep in --out.")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.",
+                                                  show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(help="Local processes (default: all cores).", show_default=False)] = None,
+    engine: Annotated[str | None, typer.Option(help="Override the sweep file's engine.", show_default=False)] = None,
+) -> None:
+    """Run a parameter sweep (resumable), locally or on Dask, and print each point's headline KPIs."""
+    from .sweep import load_sweep
+
+    with _errors(ScenarioError, OSError):
+        sw = load_sweep(file, engine=engine)
+        target = out if out is not None else Path("results") / sw.name
+        with _LazyProgress(delay=0.0, label="tasks") as progress:
+            res = sw.run(target, resume=resume, scheduler=scheduler, workers=workers, progress=progress)
+        summary = res.summary()
+        keys = ["service_level", "abandon_rate", "asa", "mean_time_in_system", "cost"]
+        wide = summary[summary["kpi"].isin(keys)].pivot(index="point", columns="kpi", values="mean")
+        table = Table(title=f"{sw.name} · {len(res.points)} points x {sw.reps} reps · engine {sw.engine}")
+        factor_cols = [c for c in res.points.columns if c != "point"]
+        for c in ["point", *factor_cols, *keys]:
+            table.add_column(c, justify="right")
+        for _, p in res.points.iterrows():
+            table.add_row(str(p["point"]), *[str(p[c]) for c in factor_cols],
+                          *[_fmt(k, wide.loc[p["point"], k]) for k in keys])
+        Console().print(table)
+        typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
 
 
 def main() -> None:

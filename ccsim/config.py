@@ -151,11 +151,10 @@ class Group(_Model):
         """Skill -> speed factor (talk time is divided by it)."""
         return dict(self.skills) if isinstance(self.skills, dict) else {s: 1.0 for s in self.skills}
 
-    def staffing_profile(self, n_intervals: int) -> list[int]:
-        """Agents per interval, for exactly ``n_intervals`` intervals."""
-        if isinstance(self.staffing, int):
-            return [self.staffing] * n_intervals
-        return list(self.staffing[:n_intervals])
+    def staffing_profile(self, n_intervals: int, scale: float = 1.0) -> list[int]:
+        """Agents per interval, for exactly ``n_intervals`` intervals, times ``scale`` rounded to whole agents."""
+        st = [self.staffing] * n_intervals if isinstance(self.staffing, int) else list(self.staffing[:n_intervals])
+        return st if scale == 1.0 else [int(round(x * scale)) for x in st]
 
 
 class Route(_Model):
@@ -202,6 +201,7 @@ class Design(_Model):
     cold_transfer_resolution_factor: float = Field(default=1.0, ge=0.0, le=1.0)
     survey: Survey | None = None
     deflections: list[Deflection] = []
+    staffing_scale: float = Field(default=1.0, ge=0.0, description="multiplies every group's staffing (rounded)")
 
     def route(self, skill: str) -> tuple[str, str, str]:
         """(entry queue, transfer queue, mode) for callers needing ``skill``."""
@@ -429,11 +429,11 @@ def check_scenario(sc: Scenario) -> None:
                                 f"where group(s) {bad} cannot serve {s!r} and would transfer them again",
                                 f"set transfer_queue to a queue taken only by groups with skill {s!r}")
         if s in demanded:
-            staffed = [gn for gn in serving[tq] if max(g.groups[gn].staffing_profile(n_int)) > 0]
+            staffed = [gn for gn in serving[tq] if max(g.groups[gn].staffing_profile(n_int, g.staffing_scale)) > 0]
             if not staffed:
                 raise ScenarioError(f"design.groups.{serving[tq][0]}.staffing", f"zero staff for skill {s!r}, which callers need: no agent in "
                                     f"{serving[tq]} is ever staffed", f"staff a group with skill {s!r}")
-            if not any(max(g.groups[gn].staffing_profile(n_int)) > 0 for gn in serving[entry]):
+            if not any(max(g.groups[gn].staffing_profile(n_int, g.staffing_scale)) > 0 for gn in serving[entry]):
                 raise ScenarioError(f"design.routes.{s}.queue", f"queue {entry!r} never has staff", "staff a group that takes it")
     # warm handoffs hold the first agent: a cycle of warm handoffs between groups could deadlock
     edges: dict[str, set[str]] = {gn: set() for gn in g.groups}

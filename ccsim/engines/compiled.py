@@ -102,7 +102,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
-        staffing=np.array([gr.staffing_profile(n_int) for gr in g.groups.values()], dtype=np.int64),
+        staffing=np.array([gr.staffing_profile(n_int, g.staffing_scale) for gr in g.groups.values()], dtype=np.int64),
         cost_per_hour=np.array([gr.cost_per_hour for gr in g.groups.values()]),
         deflections=np.array([[x.start, x.end, x.share] for x in g.deflections], dtype=float).reshape(-1, 3),
         ct_resolution=np.array([min(1.0, c.resolution_prob) for c in cts]),

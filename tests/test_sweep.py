@@ -1,0 +1,195 @@
+"""Sweeps: points, paired comparison, atomic resumable results (with a real kill), local pool and Dask."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ccsim
+from ccsim import ScenarioError
+from ccsim.sweep import Sweep, SweepResults, load_sweep
+
+from centers import SCENARIOS
+
+SWEEP = """
+name = "tiny"
+base = "{base}"
+reps = {reps}
+seed = 3
+chunk = 1
+engine = "simpy"
+baseline = {{ "design.groups.agents.staffing" = 9 }}
+[factors]
+"design.groups.agents.staffing" = {{ start = 8, stop = 10, step = 1 }}
+"demand.call_types.calls.patience.mean" = [60.0, 180.0]
+"""
+
+
+def small_base(tmp_path: Path, horizon: float = 3600.0) -> Path:
+    """An Erlang A scenario small enough for a task to take a fraction of a second."""
+    text = (SCENARIOS / "erlang_a.toml").read_text()
+    text = text.replace("horizon = 28800", f"horizon = {horizon:g}").replace("warmup = 3600", "warmup = 300")
+    text = text.replace("arrival_rate = 0.16666666666666666", "arrival_rate = 0.03").replace("staffing = 55", "staffing = 9")
+    p = tmp_path / "base.toml"
+    p.write_text(text)
+    return p
+
+
+def sweep_file(tmp_path: Path, reps: int = 3, horizon: float = 3600.0) -> Path:
+    f = tmp_path / "tiny.toml"
+    f.write_text(SWEEP.format(base=small_base(tmp_path, horizon).as_posix(), reps=reps))
+    return f
+
+
+def test_points_grid_range_and_baseline(tmp_path):
+    sw = load_sweep(sweep_file(tmp_path))
+    pts = sw.points()
+    assert len(pts) == 6
+    assert [p["design.groups.agents.staffing"] for p in pts[::2]] == [8, 9, 10]
+    # each point is compared with the 9-agent point of the same patience
+    assert [sw.baseline_of(i) for i in range(6)] == [2, 3, 2, 3, 2, 3]
+    assert sw.scenario_at(pts[0]).design.groups["agents"].staffing == 8
+
+
+def test_invalid_sweeps_fail_before_running(tmp_path):
+    base = ccsim.load_scenario(small_base(tmp_path))
+    with pytest.raises(ScenarioError, match="design.groups.agents.stafing"):
+        Sweep(name="x", base=base, factors={"design.groups.agents.stafing": [1, 2]})
+    with pytest.raises(ScenarioError, match="baseline"):
+        Sweep(name="x", base=base, factors={"design.groups.agents.staffing": [8, 9]},
+              baseline={"design.groups.agents.staffing": 7})
+    with pytest.raises(ScenarioError, match="zero staff"):
+        Sweep(name="x", base=base, factors={"design.groups.agents.staffing": [0, 9]})
+
+
+def test_design_factor_and_paired_results(tmp_path, silo, team):
+    short = silo.override({"horizon": 7 * 3600.0})
+    sw = Sweep(name="designs", base=short, factors={"design": {"silo": silo.design, "team": team.design}},
+               reps=3, seed=5, chunk=3)
+    res = sw.run(tmp_path / "out", workers=1)
+    pts = res.points.set_index("point")["design"].tolist()
+    assert pts == ["silo", "team"]
+    # replication r of each point saw the same callers: the team point equals team.toml run alone
+    alone = ccsim.simulate(team.override({"horizon": 7 * 3600.0}), reps=3, seed=5, keep_calls=False)
+    pd.testing.assert_series_equal(res.kpis(1)["service_level"], alone.kpis["service_level"], check_names=False,
+                                   check_index_type=False)
+    paired = res.paired()
+    base_rows = paired[paired["point"] == 0]
+    assert (base_rows["diff"].fillna(0) == 0).all()
+
+
+def test_pool_and_single_process_give_identical_rows(tmp_path):
+    f = sweep_file(tmp_path, reps=2)
+    a = load_sweep(f).run(tmp_path / "a", workers=1)
+    b = load_sweep(f).run(tmp_path / "b", workers=2)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    n_rows_per_rep = len(ccsim.metrics.KPIS) + 6 * 2  # run-level KPIs + 6 interval metrics x 2 intervals
+    assert len(a.table) == 6 * 2 * n_rows_per_rep
+    assert not a.table.duplicated(["point", "rep", "metric", "interval"]).any()
+    loaded = SweepResults.load(tmp_path / "a")
+    pd.testing.assert_frame_equal(loaded.table, a.table)
+
+
+def test_existing_results_need_resume_and_a_matching_sweep(tmp_path):
+    f = sweep_file(tmp_path, reps=1)
+    load_sweep(f).run(tmp_path / "o", workers=1)
+    with pytest.raises(ScenarioError, match="--resume"):
+        load_sweep(f).run(tmp_path / "o", workers=1)
+    other = load_sweep(f)
+    other.seed = 4
+    with pytest.raises(ScenarioError, match="different sweep"):
+        other.run(tmp_path / "o", resume=True, workers=1)
+
+
+def _ccsim(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ccsim.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, **kw)
+
+
+def test_killed_sweep_resumes_with_exactly_the_rows_of_a_clean_run(tmp_path):
+    f = sweep_file(tmp_path, reps=4, horizon=3 * 3600.0)   # 24 tasks of a fraction of a second each
+    clean = load_sweep(f).run(tmp_path / "clean", workers=1)
+    out = tmp_path / "killed"
+    proc = _ccsim("sweep", str(f), "--out", str(out), "--workers", "1")
+    parts = out / "parts"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("*.parquet"))) < 5:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)   # no clean-up handlers run: a power cut
+    proc.wait(timeout=30)
+    n_before = len(list(parts.glob("*.parquet")))
+    assert 5 <= n_before < 24, "the kill must land half-way"
+    assert not (out / "results.parquet").exists()
+    done = _ccsim("sweep", str(f), "--out", str(out), "--resume", "--workers", "1")
+    stdout, stderr = done.communicate(timeout=300)
+    assert done.returncode == 0, stderr
+    resumed = SweepResults.load(out)
+    pd.testing.assert_frame_equal(resumed.table, clean.table)
+    assert len(list(parts.glob("*.parquet"))) == 24
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_cli_sweep_refuses_to_overwrite(tmp_path):
+    f = sweep_file(tmp_path, reps=1)
+    load_sweep(f).run(tmp_path / "o", workers=1)
+    p = _ccsim("sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "1")
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 2 and "--resume" in err and "Traceback" not in err
+
+
+def test_dask_local_cluster_gives_identical_rows(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    f = sweep_file(tmp_path, reps=2)
+    local = load_sweep(f).run(tmp_path / "local", workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_dask = load_sweep(f).run(tmp_path / "dask", client=client)
+    pd.testing.assert_frame_equal(local.table, on_dask.table)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dask_scheduler_and_worker_processes_give_identical_rows(tmp_path):
+    pytest.importorskip("distributed")
+    dask_cli = shutil.which("dask", path=os.path.dirname(sys.executable)) or shutil.which("dask")
+    if dask_cli is None:
+        pytest.fail("the dask command line is not installed beside this Python")
+    f = sweep_file(tmp_path, reps=2)
+    local = load_sweep(f).run(tmp_path / "local", workers=1)
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    sched = subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+    worker = subprocess.Popen([dask_cli, "worker", addr, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
+                               "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True, env=env, cwd=tmp_path)
+    try:
+        from distributed import Client
+        with Client(addr, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        p = _ccsim("sweep", str(f), "--out", str(tmp_path / "remote"), "--scheduler", addr)
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        remote = SweepResults.load(tmp_path / "remote")
+        pd.testing.assert_frame_equal(local.table, remote.table)
+    finally:
+        for proc in (worker, sched):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (worker, sched):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
