@@ -157,3 +157,43 @@ def paired_difference(kpis_a: pd.DataFrame, kpis_b: pd.DataFrame, confidence: fl
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * diff.std(ddof=1) / np.sqrt(n)) if n >= 2 else float("nan")
         rows[name] = {"diff": mean, "ci_low": mean - half, "ci_high": mean + half, "reps": n}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+#: waiting-time grid (seconds) of the wait CDF
+WAIT_GRID = (0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800)
+
+
+def wait_cdf(out: RunOutput, comp: Compiled) -> dict[str, float]:
+    """Share of offered contacts whose total queue time is at most t, for t on :data:`WAIT_GRID`."""
+    c = out.contacts
+    w = c["wait"][window_mask(c, comp)]
+    return {f"wait_cdf:{t}": _ratio((w <= t + 1e-9).sum(), w.size) for t in WAIT_GRID}
+
+
+def journey_flows(out: RunOutput, comp: Compiled) -> dict[str, float]:
+    """Counts of the customer journey's steps, as ``flow:source|target``: IVR -> queue -> group -> next queue
+    (cold transfer or warm handoff) ... -> outcome. Nodes carry the leg number so the journey has no cycles."""
+    c, legs = out.contacts, out.legs
+    keep = window_mask(c, comp)[legs["contact"]] if legs["contact"].size else np.zeros(0, bool)
+    order = np.lexsort((legs["leg"], legs["contact"]))
+    order = order[keep[order]]
+    if order.size == 0:
+        return {}
+    contact, leg = legs["contact"][order], legs["leg"][order]
+    outcome, group = legs["outcome"][order], legs["group"][order]
+    num = pd.Series(leg + 1).astype(str).radd(" #").to_numpy()
+    qnode = np.char.add(np.asarray(comp.queues, dtype=object)[legs["queue"][order]].astype(str), num.astype(str))
+    gnames = np.asarray(list(comp.groups) + [""], dtype=object)[np.where(group >= 0, group, len(comp.groups))]
+    gnode = np.char.add(gnames.astype(str), num.astype(str))
+    first = np.r_[True, contact[1:] != contact[:-1]]
+    last = np.r_[contact[1:] != contact[:-1], True]
+    prev_g = np.r_[np.array([""]), gnode[:-1]].astype(object)
+    src = np.where(first, "IVR", prev_g)
+    after = np.where(outcome == ANSWERED, gnode, np.where(outcome == ABANDONED, "abandoned", "still waiting"))
+    end_ok = c["outcome"][contact] == ANSWERED
+    ending = np.where(end_ok, np.where(c["resolved"][contact], "resolved", "unresolved"), "still talking")
+    tail = last & (outcome == ANSWERED)
+    edges = pd.DataFrame({"s": np.concatenate([src, qnode, gnode[tail]]),
+                          "t": np.concatenate([qnode, after, ending[tail]])})
+    counts = edges.value_counts(sort=False)
+    return {f"flow:{s_}|{t_}": float(n) for (s_, t_), n in counts.items()}

@@ -14,7 +14,7 @@ import pandas as pd
 from .config import Scenario
 from .engines.compiled import Compiled
 from .engines.output import LEG_KINDS, OUTCOMES, RunOutput
-from .metrics import group_kpis, interval_kpis, queue_kpis, replication_kpis, summarize
+from .metrics import group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, summarize, wait_cdf
 
 
 def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
@@ -70,6 +70,7 @@ class Results:
     intervals: pd.DataFrame                  # KPIs by interval, one block per replication
     queues: pd.DataFrame                     # the ACD view by queue, per replication
     groups: pd.DataFrame                     # by agent group, per replication
+    journeys: pd.DataFrame                   # rep, metric, value: wait CDF points and journey flow counts
     calls: pd.DataFrame | None = None        # per-contact records (None when not kept)
     legs: pd.DataFrame | None = None         # per-leg records (None when not kept)
     started: str = ""
@@ -95,6 +96,7 @@ class Results:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         tables = {"kpis": self.kpis, "intervals": self.intervals, "queues": self.queues, "groups": self.groups,
+                  "journeys": self.journeys,
                   "summary": self.summary().rename_axis("kpi").reset_index()}
         if self.calls is not None:
             tables["calls"] = self.calls
@@ -125,9 +127,11 @@ def now_iso() -> str:
 def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_calls: bool) -> Results:
     """Turn an iterable of (rep, RunOutput) into Results."""
     started = now_iso()
-    kpis, ints, qs, gs, calls, legs = [], [], [], [], [], []
+    kpis, ints, qs, gs, calls, legs, journeys = [], [], [], [], [], [], []
     for rep, out in outputs:
         kpis.append({"rep": rep, **replication_kpis(out, comp)})
+        journeys.extend({"rep": rep, "metric": k, "value": v}
+                        for k, v in {**wait_cdf(out, comp), **journey_flows(out, comp)}.items())
         ints.append(interval_kpis(out, comp).assign(rep=rep))
         qs.append(queue_kpis(out, comp).assign(rep=rep))
         gs.append(group_kpis(out, comp).assign(rep=rep))
@@ -139,6 +143,7 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
         kpis=pd.DataFrame(kpis).set_index("rep"),
         intervals=pd.concat(ints, ignore_index=True), queues=pd.concat(qs, ignore_index=True),
         groups=pd.concat(gs, ignore_index=True),
+        journeys=pd.DataFrame(journeys, columns=["rep", "metric", "value"]),
         calls=pd.concat(calls, ignore_index=True) if keep_calls else None,
         legs=pd.concat(legs, ignore_index=True) if keep_calls else None,
         started=started, finished=now_iso(),

@@ -47,7 +47,8 @@ def run_task(spec: dict) -> pd.DataFrame:
     kp["interval"] = -1
     iv = res.intervals[["rep", "interval", *INTERVAL_METRICS]].melt(id_vars=["rep", "interval"], var_name="metric",
                                                                      value_name="value")
-    rows = pd.concat([kp, iv], ignore_index=True)
+    jr = res.journeys.assign(interval=-1)
+    rows = pd.concat([kp, iv, jr], ignore_index=True)
     rows.insert(0, "point", spec["point"])
     rows["interval"] = rows["interval"].astype(np.int32)
     rows["rep"] = rows["rep"].astype(np.int32)
@@ -317,6 +318,11 @@ class SweepResults:
             d.insert(1, "baseline", b)
             frames.append(d)
         return self.points.merge(pd.concat(frames, ignore_index=True), on="point")
+
+    def journeys(self) -> pd.DataFrame:
+        """Mean over replications of the wait CDF points and journey flows, per point (long form)."""
+        t = self.table[(self.table["interval"] == -1) & self.table["metric"].str.contains(":", regex=False)]
+        return self.points.merge(t.groupby(["point", "metric"], as_index=False)["value"].mean(), on="point")
 
     def intervals(self) -> pd.DataFrame:
         """Mean over replications of each interval metric, per point (wide: one column per metric)."""

@@ -100,3 +100,22 @@ def test_interval_and_group_views_add_up():
     q = res.queues
     assert q["offered"].sum() == len(res.legs)
     assert q.set_index("queue").loc["tech", "transferred_in"] > 0
+
+
+def test_journey_flows_conserve_callers_and_wait_cdf_is_a_cdf(silo):
+    res = ccsim.simulate(silo.override({"horizon": 10 * 3600.0}), reps=1, seed=3)
+    j = res.journeys.set_index("metric")["value"]
+    flows = {tuple(k.removeprefix("flow:").split("|")): v for k, v in j.items() if k.startswith("flow:")}
+    inflow, outflow = {}, {}
+    for (s, t), v in flows.items():
+        outflow[s] = outflow.get(s, 0) + v
+        inflow[t] = inflow.get(t, 0) + v
+    assert outflow["IVR"] == res.kpis["offered"].iloc[0]
+    for node in inflow:
+        if node in outflow:
+            assert inflow[node] == outflow[node], node
+    assert inflow["abandoned"] == res.kpis["abandoned"].iloc[0]
+    assert any("#2" in t for _, t in flows)  # transfers are visible as second legs
+    cdf = [v for k, v in j.items() if k.startswith("wait_cdf:")]
+    assert all(a <= b for a, b in zip(cdf, cdf[1:])) and 0 < cdf[0] < 1
+    assert cdf[0] == pytest.approx(1 - res.kpis["p_wait"].iloc[0])

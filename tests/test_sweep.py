@@ -91,8 +91,10 @@ def test_pool_and_single_process_give_identical_rows(tmp_path):
     a = load_sweep(f).run(tmp_path / "a", workers=1)
     b = load_sweep(f).run(tmp_path / "b", workers=2)
     pd.testing.assert_frame_equal(a.table, b.table)
-    n_rows_per_rep = len(ccsim.metrics.KPIS) + 6 * 2  # run-level KPIs + 6 interval metrics x 2 intervals
-    assert len(a.table) == 6 * 2 * n_rows_per_rep
+    t = a.table
+    assert (t["metric"].isin(ccsim.metrics.KPIS) & (t["interval"] == -1)).sum() == 6 * 2 * len(ccsim.metrics.KPIS)
+    assert (t["interval"] >= 0).sum() == 6 * 2 * 6 * 2   # 6 interval metrics x 2 intervals per replication
+    assert (t["metric"].str.startswith("wait_cdf:")).sum() == 6 * 2 * len(ccsim.metrics.WAIT_GRID)
     assert not a.table.duplicated(["point", "rep", "metric", "interval"]).any()
     loaded = SweepResults.load(tmp_path / "a")
     pd.testing.assert_frame_equal(loaded.table, a.table)
