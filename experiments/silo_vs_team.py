@@ -1,78 +1,68 @@
 """Silos with cold transfers vs cross-functional teams with warm handoffs: same callers, same headcount.
 
-Runs experiments/scenarios/silo.toml and team.toml (one day, 48 half-hour intervals) with the same seed,
-so replication r of both designs faces the very same callers, and reports each design's KPIs and the
-paired difference (team - silo) with 95% confidence intervals. Writes results/silo_vs_team/.
+The sweep experiments/sweeps/silo_vs_team.toml crosses the two designs with headcount from 85% to 110%
+of the planned staffing; replication r of every point faces the very same callers (common random
+numbers), so each team point is compared with the silo point of the same headcount, paired.
+Writes results/silo_vs_team/ (tidy Parquet table + manifest) and prints the comparison.
 
-    python experiments/silo_vs_team.py [--reps 10] [--seed 1] [--engine simpy]
+    python experiments/silo_vs_team.py [--reps 10] [--engine numba]
+
+Measured on a 2-core machine: see README (Experiments).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
+from _common import ENGINE, HERE, console, fmt, run_sweep, show, wide
 
 import ccsim
-from ccsim.metrics import paired_difference
+from ccsim.sweep import load_sweep
 
-HERE = Path(__file__).resolve().parent
-SHOW = ["offered", "service_level", "asa", "abandon_rate", "mean_wait", "transfers_per_call", "handoffs_per_call",
-        "reexplanations_per_call", "fcr", "repeat_contacts", "mean_time_in_system", "occupancy", "cost"]
-PCT = {"service_level", "abandon_rate", "fcr", "occupancy"}
-
-
-def fmt(kpi: str, v: float, diff: bool = False) -> str:
-    if kpi in PCT:
-        return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"
-    if kpi in ("cost", "offered", "repeat_contacts"):
-        return f"{v:,.0f}"
-    if kpi in ("asa", "mean_wait", "mean_time_in_system"):
-        return f"{v:.1f} s"
-    return f"{v:.3f}"
+KPIS = ["service_level", "abandon_rate", "asa", "transfers_per_call", "handoffs_per_call", "reexplanations_per_call",
+        "fcr", "offered", "mean_time_in_system", "occupancy", "cost"]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--engine", default="simpy")
+    ap.add_argument("--engine", default=ENGINE)
     ap.add_argument("--out", type=Path, default=Path("results") / "silo_vs_team")
     args = ap.parse_args(argv)
-    console = Console()
     try:
-        silo = ccsim.load_scenario(HERE / "scenarios" / "silo.toml")
-        team = ccsim.load_scenario(HERE / "scenarios" / "team.toml")
-        t0 = time.perf_counter()
-        res = {}
-        for sc in (silo, team):
-            console.print(f"simulating {sc.name}: {args.reps} days ...")
-            res[sc.name] = ccsim.simulate(sc, engine=args.engine, reps=args.reps, seed=args.seed)
-            res[sc.name].save(args.out / sc.name)
-        elapsed = time.perf_counter() - t0
+        sweep = load_sweep(HERE / "sweeps" / "silo_vs_team.toml", engine=args.engine)
+        sweep.reps = args.reps
+        res, secs = run_sweep(sweep, args.out)
     except ccsim.ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    s, t = res["silo"].summary(), res["team"].summary()
-    diff = paired_difference(res["silo"].kpis, res["team"].kpis)
-    table = Table(title=f"Silo vs team, same callers and headcount ({args.reps} days, seed {args.seed}, "
-                        f"engine {args.engine}, {elapsed:.0f} s)")
-    for col in ("KPI", "silo", "team", "team - silo (95% CI, paired)"):
-        table.add_column(col, justify="left" if col == "KPI" else "right")
-    for k in SHOW:
-        d = diff.loc[k]
-        table.add_row(k, fmt(k, s.loc[k, "mean"]), fmt(k, t.loc[k, "mean"]),
-                      f"{fmt(k, d['diff'], True)} [{fmt(k, d['ci_low'], True)}, {fmt(k, d['ci_high'], True)}]")
-    console.print(table)
-    comparison = pd.concat({"silo": s, "team": t}, axis=1)
-    comparison.to_csv(args.out / "comparison.csv")
-    diff.to_csv(args.out / "paired_difference.csv")
-    console.print(f"results in {args.out}/ (silo/, team/: per-call records, KPIs, intervals as Parquet; "
-                  f"comparison.csv, paired_difference.csv)")
+    pts = res.points.set_index("point")
+    mean = wide(res.summary(), KPIS)
+    paired = res.paired()
+    scale_col = "design.staffing_scale"
+    rows = []
+    for p in pts.index:
+        rows.append([pts.loc[p, "design"], f"{pts.loc[p, scale_col]:.0%}",
+                     *[fmt(k, mean.loc[p, k]) for k in ("service_level", "abandon_rate", "asa", "reexplanations_per_call",
+                                                         "fcr", "mean_time_in_system", "cost")]])
+    show(f"Silo vs team by headcount ({sweep.reps} days each, engine {args.engine}, {secs:.0f} s)", rows,
+         ["design", "staff", "SL", "aband.", "ASA", "re-expl.", "FCR", "in system", "cost"])
+    at = pts[(pts["design"] == "team") & (pts[scale_col] == 1.0)].index[0]
+    d = paired[paired["point"] == at].set_index("kpi")
+    rows = [[k, fmt(k, d.loc[k, "diff"], True), f"[{fmt(k, d.loc[k, 'ci_low'], True)}, {fmt(k, d.loc[k, 'ci_high'], True)}]"]
+            for k in KPIS]
+    show("Team - silo at the planned headcount (paired by replication, 95% CI)", rows, ["KPI", "difference", "95% CI"])
+    t = d.loc
+    console.print(
+        f"At the planned headcount, teams change service level by {fmt('service_level', t['service_level', 'diff'], True)}, "
+        f"abandonment by {fmt('abandon_rate', t['abandon_rate', 'diff'], True)}, spare "
+        f"{-t['reexplanations_per_call', 'diff']:.2f} re-explanations per call, resolve "
+        f"{fmt('fcr', t['fcr', 'diff'], True)} more on the first contact, and change time in system by "
+        f"{fmt('mean_time_in_system', t['mean_time_in_system', 'diff'], True)}; cost changes by "
+        f"{fmt('cost', t['cost', 'diff'], True)} a day.")
+    console.print(f"results in {args.out}/ (results.parquet: one row per point x replication x KPI or interval; "
+                  f"manifest.json)")
     return 0
 
 

@@ -1,0 +1,59 @@
+"""Glue shared by the experiment scripts: the engine to use, running a sweep with a progress bar, tables."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ccsim.engines import ENGINES
+from ccsim.sweep import Sweep, SweepResults
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS = HERE / "scenarios"
+ENGINE = "numba" if "numba" in ENGINES else "simpy"   # the fastest engine available
+console = Console()
+
+PCT = {"service_level", "abandon_rate", "fcr", "occupancy", "p_wait"}
+SECONDS = {"asa", "mean_wait", "mean_time_in_system", "aht"}
+
+
+def fmt(kpi: str, v: float, diff: bool = False) -> str:
+    """A KPI for people; differences of shares in percentage points."""
+    if pd.isna(v):
+        return "–"
+    if kpi in PCT:
+        return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"
+    if kpi in SECONDS:
+        return f"{v:+.1f} s" if diff else f"{v:.1f} s"
+    if kpi in ("cost", "offered", "answered", "abandoned", "repeat_contacts", "callers"):
+        return f"{v:+,.0f}" if diff else f"{v:,.0f}"
+    return f"{v:+.3f}" if diff else f"{v:.3f}"
+
+
+def run_sweep(sweep: Sweep, out: Path, resume: bool = True) -> tuple[SweepResults, float]:
+    """Run (or finish) a sweep with a progress bar; return the results and the wall time."""
+    t0 = time.perf_counter()
+    with Progress(TextColumn(f"{sweep.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("tasks", total=None)
+        res = sweep.run(out, resume=resume, progress=lambda d, n: bar.update(task, completed=d, total=n))
+    return res, time.perf_counter() - t0
+
+
+def wide(summary: pd.DataFrame, kpis: list[str], value: str = "mean") -> pd.DataFrame:
+    """Sweep summary as one row per point, one column per KPI."""
+    w = summary[summary["kpi"].isin(kpis)].pivot(index="point", columns="kpi", values=value)
+    return w[kpis]
+
+
+def show(title: str, rows: list[list[str]], header: list[str]) -> None:
+    t = Table(title=title)
+    for i, h in enumerate(header):
+        t.add_column(h, justify="left" if i == 0 else "right")
+    for r in rows:
+        t.add_row(*r)
+    console.print(t)

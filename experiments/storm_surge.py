@@ -1,0 +1,65 @@
+"""The storm: volume x3 for six hours mid-day; how each design degrades and recovers, interval by interval,
+with and without proactive notifications that deflect a share of the calls.
+
+Like the airline whose reservation lines jammed in an ice storm, while a competitor kept passengers
+informed: a surge multiplies every call type's volume by 3 from 10:00 to 16:00; the notification
+deflects 30% of the calls that would arrive in that window. Same callers in every point.
+Writes results/storm_surge/.
+
+    python experiments/storm_surge.py [--reps 10] [--engine numba]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from _common import ENGINE, SCENARIOS, console, fmt, run_sweep, show, wide
+
+import ccsim
+from ccsim.sweep import Sweep
+
+START, END = 10 * 3600.0, 16 * 3600.0
+NOTIFY = [{"start": START, "end": END, "share": 0.3}]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--engine", default=ENGINE)
+    ap.add_argument("--out", type=Path, default=Path("results") / "storm_surge")
+    args = ap.parse_args(argv)
+    storm = {"demand.surges": [{"start": START, "end": END, "multiplier": 3.0}]}
+    silo = ccsim.load_scenario(SCENARIOS / "silo.toml").override(storm)
+    team = ccsim.load_scenario(SCENARIOS / "team.toml")
+    sweep = Sweep(name="storm_surge", base=silo, factors={"design": {"silo": silo.design, "team": team.design},
+                                                          "design.deflections": [[], NOTIFY]},
+                  reps=args.reps, seed=11, engine=args.engine, baseline={"design": "silo", "design.deflections": []})
+    res, secs = run_sweep(sweep, args.out)
+    pts = res.points.set_index("point")
+    label = {p: f"{pts.loc[p, 'design']}{'+notify' if pts.loc[p, 'design.deflections'] else ''}" for p in pts.index}
+    iv = res.intervals()
+    hours = list(range(8, 24, 2))
+    rows = []
+    for p in pts.index:
+        sl = iv[iv["point"] == p].set_index("interval")["service_level"]
+        rows.append([label[p], *[f"{sl.get(2 * h, np.nan):.0%}" for h in hours]])
+    show(f"Service level by hour through the storm day (surge 10:00-16:00; {args.reps} days, {secs:.0f} s)",
+         rows, ["point", *[f"{h}h" for h in hours]])
+    mean = wide(res.summary(), ["offered", "service_level", "abandon_rate", "mean_time_in_system", "repeat_contacts"])
+    rows = []
+    for p in pts.index:
+        sl = iv[iv["point"] == p].set_index("interval")["service_level"]
+        after = [i for i in range(int(END // 1800), 48) if sl.get(i, 0) >= 0.8]
+        rec = f"{after[0] / 2:.1f}h" if after else "never"
+        rows.append([label[p], *[fmt(k, mean.loc[p, k]) for k in mean.columns], f"{sl.min():.0%}", rec])
+    show("The whole storm day", rows, ["point", "offered", "SL", "aband.", "in system", "repeats", "worst", "80% again"])
+    console.print("Proactive notifications cut the calls offered in the surge and with them the abandonment "
+                  "and the redials that feed the evening backlog; compare 'back to 80%' between points.")
+    console.print(f"results in {args.out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
