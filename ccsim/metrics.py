@@ -71,58 +71,80 @@ def replication_kpis(out: RunOutput, comp: Compiled) -> dict[str, float]:
     return {name: k[name] for name in KPIS}
 
 
+def _per_bin(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    return np.bincount(idx, weights=weights, minlength=n)[:n].astype(float)
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
 def interval_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
     """KPIs by arrival interval, with staffed agents and occupancy of every group in that interval."""
     c = out.contacts
-    idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), comp.n_intervals - 1)
-    rows = []
-    for i in range(comp.n_intervals):
-        sel = idx == i
-        k = contact_kpis({n: a[sel] for n, a in c.items()}, comp.sl_threshold)
-        length = min(comp.interval, comp.horizon - i * comp.interval)
-        row = {"interval": i, "start": i * comp.interval, **{n: k[n] for n in (
-            "offered", "answered", "abandoned", "abandon_rate", "service_level", "asa", "mean_wait")}}
-        row["agents"] = float(out.staffed[:, i].sum() / length)
-        row["occupancy"] = _ratio(out.busy[:, i].sum(), out.staffed[:, i].sum())
-        for g, name in enumerate(comp.groups):
-            row[f"agents[{name}]"] = float(out.staffed[g, i] / length)
-            row[f"occupancy[{name}]"] = _ratio(out.busy[g, i], out.staffed[g, i])
-        rows.append(row)
-    return pd.DataFrame(rows)
+    n = comp.n_intervals
+    idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
+    ans = c["outcome"] == ANSWERED
+    first_wait = np.where(ans, c["answered_at"] - c["queue_arrival"], 0.0)
+    offered = _per_bin(idx, n)
+    answered = _per_bin(idx, n, ans.astype(float))
+    abandoned = _per_bin(idx, n, (c["outcome"] == ABANDONED).astype(float))
+    within = _per_bin(idx, n, (ans & (first_wait <= comp.sl_threshold + 1e-9)).astype(float))
+    length = np.minimum(comp.interval, comp.horizon - np.arange(n) * comp.interval)
+    cols = {
+        "interval": np.arange(n), "start": np.arange(n) * comp.interval,
+        "offered": offered, "answered": answered, "abandoned": abandoned,
+        "abandon_rate": _div(abandoned, offered), "service_level": _div(within, offered),
+        "asa": _div(_per_bin(idx, n, first_wait), answered), "mean_wait": _div(_per_bin(idx, n, c["wait"]), offered),
+        "agents": out.staffed[:, :n].sum(axis=0) / length,
+        "occupancy": _div(out.busy[:, :n].sum(axis=0), out.staffed[:, :n].sum(axis=0)),
+    }
+    for g, name in enumerate(comp.groups):
+        cols[f"agents[{name}]"] = out.staffed[g, :n] / length
+        cols[f"occupancy[{name}]"] = _div(out.busy[g, :n], out.staffed[g, :n])
+    return pd.DataFrame(cols)
+
+
+def _legs_in_window(out: RunOutput, comp: Compiled) -> np.ndarray:
+    legs = out.legs
+    if not legs["contact"].size:
+        return np.zeros(0, dtype=bool)
+    arrival = out.contacts["arrival"][legs["contact"]]
+    return (arrival >= comp.warmup) & (arrival < comp.horizon)
 
 
 def queue_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
     """The ACD view by queue: every leg entering a queue is a call offered to it (transfers count again)."""
-    legs = out.legs
-    arrival = out.contacts["arrival"][legs["contact"]] if legs["contact"].size else np.zeros(0)
-    inwin = (arrival >= comp.warmup) & (arrival < comp.horizon)
-    rows = []
-    for q, name in enumerate(comp.queues):
-        sel = inwin & (legs["queue"] == q)
-        ans = sel & (legs["outcome"] == ANSWERED)
-        n = int(sel.sum())
-        rows.append({"queue": name, "offered": n, "answered": int(ans.sum()),
-                     "abandoned": int((sel & (legs["outcome"] == ABANDONED)).sum()),
-                     "transferred_in": int((sel & (legs["kind"] == 1)).sum()),
-                     "handed_off_in": int((sel & (legs["kind"] == 2)).sum()),
-                     "service_level": _ratio((ans & (legs["wait"] <= comp.sl_threshold + 1e-9)).sum(), n),
-                     "asa": _mean(legs["wait"][ans]), "mean_wait": _mean(legs["wait"][sel])})
-    return pd.DataFrame(rows)
+    legs, Q = out.legs, len(comp.queues)
+    w = _legs_in_window(out, comp)
+    q = legs["queue"][w]
+    ans = legs["outcome"][w] == ANSWERED
+    wait = legs["wait"][w]
+    offered = _per_bin(q, Q)
+    answered = _per_bin(q, Q, ans.astype(float))
+    return pd.DataFrame({
+        "queue": list(comp.queues), "offered": offered.astype(np.int64), "answered": answered.astype(np.int64),
+        "abandoned": _per_bin(q, Q, (legs["outcome"][w] == ABANDONED).astype(float)).astype(np.int64),
+        "transferred_in": _per_bin(q, Q, (legs["kind"][w] == 1).astype(float)).astype(np.int64),
+        "handed_off_in": _per_bin(q, Q, (legs["kind"][w] == 2).astype(float)).astype(np.int64),
+        "service_level": _div(_per_bin(q, Q, (ans & (wait <= comp.sl_threshold + 1e-9)).astype(float)), offered),
+        "asa": _div(_per_bin(q, Q, np.where(ans, wait, 0.0)), answered),
+        "mean_wait": _div(_per_bin(q, Q, wait), offered),
+    })
 
 
 def group_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
     """By agent group: calls answered, average agents, occupancy and cost over the window."""
-    legs = out.legs
-    arrival = out.contacts["arrival"][legs["contact"]] if legs["contact"].size else np.zeros(0)
-    inwin = (arrival >= comp.warmup) & (arrival < comp.horizon)
+    G = len(comp.groups)
+    w = _legs_in_window(out, comp)
+    g = out.legs["group"][w]
     span = comp.horizon - comp.warmup
-    rows = []
-    for g, name in enumerate(comp.groups):
-        rows.append({"group": name, "answered": int((inwin & (legs["group"] == g)).sum()),
-                     "agents": float(out.staffed_window[g] / span),
-                     "occupancy": _ratio(out.busy_window[g], out.staffed_window[g]),
-                     "cost": float(out.staffed_window[g] / 3600.0 * comp.cost_per_hour[g])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame({
+        "group": list(comp.groups), "answered": _per_bin(g[g >= 0], G).astype(np.int64),
+        "agents": out.staffed_window / span, "occupancy": _div(out.busy_window, out.staffed_window),
+        "cost": out.staffed_window / 3600.0 * comp.cost_per_hour,
+    })
 
 
 def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -170,30 +192,38 @@ def wait_cdf(out: RunOutput, comp: Compiled) -> dict[str, float]:
     return {f"wait_cdf:{t}": _ratio((w <= t + 1e-9).sum(), w.size) for t in WAIT_GRID}
 
 
+_SPECIAL = ("IVR", "abandoned", "still waiting", "resolved", "unresolved", "still talking")
+
+
 def journey_flows(out: RunOutput, comp: Compiled) -> dict[str, float]:
     """Counts of the customer journey's steps, as ``flow:source|target``: IVR -> queue -> group -> next queue
     (cold transfer or warm handoff) ... -> outcome. Nodes carry the leg number so the journey has no cycles."""
     c, legs = out.contacts, out.legs
-    keep = window_mask(c, comp)[legs["contact"]] if legs["contact"].size else np.zeros(0, bool)
+    keep = _legs_in_window(out, comp)
     order = np.lexsort((legs["leg"], legs["contact"]))
     order = order[keep[order]]
     if order.size == 0:
         return {}
-    contact, leg = legs["contact"][order], legs["leg"][order]
-    outcome, group = legs["outcome"][order], legs["group"][order]
-    num = pd.Series(leg + 1).astype(str).radd(" #").to_numpy()
-    qnode = np.char.add(np.asarray(comp.queues, dtype=object)[legs["queue"][order]].astype(str), num.astype(str))
-    gnames = np.asarray(list(comp.groups) + [""], dtype=object)[np.where(group >= 0, group, len(comp.groups))]
-    gnode = np.char.add(gnames.astype(str), num.astype(str))
+    Q, G = len(comp.queues), len(comp.groups)
+    S, width = len(_SPECIAL), Q + G
+    contact, leg = legs["contact"][order], legs["leg"][order].astype(np.int64)
+    outcome, group = legs["outcome"][order], legs["group"][order].astype(np.int64)
+    qnode = S + leg * width + legs["queue"][order]
+    gnode = S + leg * width + Q + group
     first = np.r_[True, contact[1:] != contact[:-1]]
     last = np.r_[contact[1:] != contact[:-1], True]
-    prev_g = np.r_[np.array([""]), gnode[:-1]].astype(object)
-    src = np.where(first, "IVR", prev_g)
-    after = np.where(outcome == ANSWERED, gnode, np.where(outcome == ABANDONED, "abandoned", "still waiting"))
-    end_ok = c["outcome"][contact] == ANSWERED
-    ending = np.where(end_ok, np.where(c["resolved"][contact], "resolved", "unresolved"), "still talking")
+    src = np.where(first, 0, np.r_[0, gnode[:-1]])
+    after = np.where(outcome == ANSWERED, gnode, np.where(outcome == ABANDONED, 1, 2))
+    ending = np.where(c["outcome"][contact] == ANSWERED, np.where(c["resolved"][contact], 3, 4), 5)
     tail = last & (outcome == ANSWERED)
-    edges = pd.DataFrame({"s": np.concatenate([src, qnode, gnode[tail]]),
-                          "t": np.concatenate([qnode, after, ending[tail]])})
-    counts = edges.value_counts(sort=False)
-    return {f"flow:{s_}|{t_}": float(n) for (s_, t_), n in counts.items()}
+    n_nodes = S + (int(leg.max()) + 1) * width
+    codes = np.concatenate([src * n_nodes + qnode, qnode * n_nodes + after, gnode[tail] * n_nodes + ending[tail]])
+    uniq, counts = np.unique(codes, return_counts=True)
+
+    def name(node: int) -> str:
+        if node < S:
+            return _SPECIAL[node]
+        k, r = divmod(node - S, width)
+        return f"{comp.queues[r]} #{k + 1}" if r < Q else f"{comp.groups[r - Q]} #{k + 1}"
+
+    return {f"flow:{name(int(u // n_nodes))}|{name(int(u % n_nodes))}": float(n) for u, n in zip(uniq, counts)}

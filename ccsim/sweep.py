@@ -13,6 +13,8 @@ import itertools
 import json
 import math
 import os
+import sys
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterable
@@ -244,7 +246,9 @@ def _execute(todo: list[dict], *, client=None, scheduler=None, workers=None) -> 
         for spec in todo:
             yield spec, run_task(spec)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn")) as pool:
+    # fork shares this process's imports and compiled kernels (workers start at once); spawn when threads run
+    ctx = get_context("fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
         futures = {pool.submit(run_task, spec): spec for spec in todo}
         try:
             for fut in as_completed(futures):
