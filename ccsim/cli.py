@@ -269,6 +269,94 @@ def sweep(
         typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
 
 
+@app.command()
+def report(
+    results_dir: Annotated[Path, typer.Argument(
+        help="Results folder: from ccsim run / Results.save, from ccsim sweep, or a folder of saved runs.",
+        show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write (default: RESULTS_DIR/report.html).",
+                                             show_default=False)] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also write every chart as a PNG into this folder "
+                                                           "(kaleido with the system's Chromium).",
+                                             show_default=False)] = None,
+) -> None:
+    """Turn a run or a sweep into one self-contained HTML page for leadership (and PNGs for slides)."""
+    from .report import report as make_report
+
+    with _errors(ScenarioError, OSError):
+        target = out if out is not None else results_dir / "report.html"
+        make_report(results_dir, out=target, png=png)
+        typer.echo(f"wrote {target}" + (f" and the charts as PNG in {png}" if png is not None else ""))
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg,
+    target: Annotated[list[str], typer.Option(help='Service target, repeatable: "service_level>=0.8", '
+                                               '"abandon_rate<=0.05", "asa<=30".', show_default=False)],
+    by: Annotated[str, typer.Option(help="interval: a plan per interval; day: one number per group.")] = "day",
+    reps: Annotated[int, typer.Option(help="Replications per evaluation (day-to-day busyness needs 20+).")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the planning runs (validation uses fresh seeds).")] = 1,
+    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = ENGINES[-1],
+    shrinkage: Annotated[float, typer.Option(help="Share of paid time off the phones (breaks, training).")] = 0.0,
+    sets: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default: results/<scenario>_staffing).",
+                                             show_default=False)] = None,
+) -> None:
+    """Fewest agents per group (and interval) meeting every target; compares Erlang C, Erlang A and simulation."""
+    from .staffing import Target, compare_plans, plan_toml
+
+    with _errors(ScenarioError):
+        if by not in ("interval", "day"):
+            raise ScenarioError("--by", f"unknown value {by!r}", "use --by interval or --by day")
+        sc = _load(scenario, sets)
+        targets = [Target.parse(t) for t in target]
+        plans, table = compare_plans(sc, targets, by_interval=by == "interval", reps=reps, seed=seed,
+                                     engine=engine, shrinkage=shrinkage)
+        dest = out if out is not None else Path("results") / f"{sc.name}_staffing"
+        dest.mkdir(parents=True, exist_ok=True)
+        sim = plans[-1]
+        console = Console()
+        frame = sim.frame()
+        if by == "interval":
+            for p in plans[:-1]:
+                for i, g in enumerate(p.groups):
+                    frame[f"{g} ({p.name})"] = p.agents[i]
+        plan_table = Table(title=f"Simulated staffing plan for {sc.name} (agents on the phones; "
+                                 f"{', '.join(map(str, targets))})")
+        cols = list(frame.columns) if by == "interval" else ["group", "erlang_c", "erlang_a", "simulated"]
+        for c in cols:
+            plan_table.add_column(c, justify="right")
+        if by == "interval":
+            for row in frame.itertuples(index=False):
+                plan_table.add_row(*[str(v) for v in row])
+        else:
+            for i, g in enumerate(sim.groups):
+                plan_table.add_row(g, *[str(int(p.agents[i, 0])) for p in plans])
+        console.print(plan_table)
+        cmp_table = Table(title="The three plans validated in simulation with fresh seeds")
+        show = ["agent_hours", "scheduled_agent_hours", "cost", "service_level", "abandon_rate", "asa",
+                "occupancy", "transfers_per_call", "worst_interval_service_level", "worst_interval_abandon_rate",
+                "intervals_met_on_average", "intervals_without_significant_miss"]
+        cmp_table.add_column("")
+        for p in table.index:
+            cmp_table.add_column(str(p), justify="right")
+        for k in show:
+            base = k.removeprefix("worst_interval_")
+            cmp_table.add_row(k, *[_fmt(base if base in PERCENT | SECONDS else k, table.loc[p, k])
+                                   if k not in ("agent_hours", "scheduled_agent_hours", "intervals_met_on_average",
+                                                "intervals_without_significant_miss")
+                                   else f"{table.loc[p, k]:,.0f}" + (f"/{table.loc[p, 'busy_intervals']}"
+                                                                     if k.startswith("intervals") else "")
+                                   for p in table.index])
+        console.print(cmp_table)
+        frame.to_csv(dest / "plan.csv", index=False)
+        table.to_csv(dest / "comparison.csv")
+        (dest / f"{sc.name}_staffed.toml").write_text(plan_toml(sc, sim))
+        typer.echo(f"wrote {dest}/plan.csv, comparison.csv and {sc.name}_staffed.toml "
+                   f"(a scenario with the simulated plan; shrinkage {shrinkage:.0%})")
+
+
 def main() -> None:
     """Entry point of the ``ccsim`` command."""
     app()
