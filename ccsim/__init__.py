@@ -14,8 +14,11 @@ from .builders import erlang_a
 from .config import Demand, Design, Scenario, load_scenario, scenario_from_dict
 from .demand import DemandSample, sample_demand
 from .errors import ScenarioError
+from .report import report
 from .results import Results
 from .simulate import simulate
+from .sweep import Sweep, SweepResults, load_sweep
 
-__all__ = ["Demand", "DemandSample", "Design", "Results", "Scenario", "ScenarioError", "erlang", "erlang_a",
-           "load_scenario", "sample_demand", "scenario_from_dict", "simulate", "__version__"]
+__all__ = ["Demand", "DemandSample", "Design", "Results", "Scenario", "ScenarioError", "Sweep", "SweepResults",
+           "erlang", "erlang_a", "load_scenario", "load_sweep", "report", "sample_demand", "scenario_from_dict",
+           "simulate", "__version__"]

@@ -95,7 +95,7 @@ class Results:
         """Write KPIs, intervals, queues, groups, records (Parquet) and a JSON manifest, each atomically."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        tables = {"kpis": self.kpis, "intervals": self.intervals, "queues": self.queues, "groups": self.groups,
+        tables = {"kpis": self.kpis.reset_index(), "intervals": self.intervals, "queues": self.queues, "groups": self.groups,
                   "journeys": self.journeys,
                   "summary": self.summary().rename_axis("kpi").reset_index()}
         if self.calls is not None:
