@@ -214,18 +214,21 @@ class _Evaluator:
 
 def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = True, reps: int = 10,
                    seed: int = 1, engine: str = "simpy", start: np.ndarray | None = None,
-                   min_offered: float = 5.0, max_iterations: int = 200) -> Plan:
+                   min_offered: float = 10.0, max_iterations: int = 300) -> Plan:
     """The fewest agents meeting every target in simulation, from ``start`` (default: the Erlang A plan).
 
     Each iteration simulates the whole day (so queues carried from one interval into the next count) and
-    adjusts every interval at once: where a target is missed, one more agent for the busiest group; where
-    all are met, one fewer for the least busy group not yet locked. A removal that breaks an interval is
-    undone and locked for that group. It stops when every interval meets its targets and nothing more can
+    adjusts every interval at once: where a target is missed, one more agent in every group; where all
+    are met, one fewer for the least busy group not yet locked. A removal that breaks its own interval,
+    or the next one (through the queue it leaves behind), is undone and locked for that group. It stops when every interval meets its targets and nothing more can
     be removed. Intervals offering fewer than ``min_offered`` calls on average (too few to measure a
     target) keep their starting staffing. Without ``by_interval`` one number per group holds all day.
     """
     if not targets:
         raise ScenarioError("--target", "no target given", 'add e.g. --target "service_level>=0.8"')
+    if reps < 5:
+        raise ScenarioError("--reps", f"{reps} replications cannot give a useful confidence interval",
+                            "use at least 5 (20 for a day with busy-day variation)")
     ev = _Evaluator(sc, targets, reps, seed, engine, min_offered)
     plan = (start if start is not None else erlang_plan(sc, targets, "A", by_interval)).astype(np.int64).copy()
     G, n = plan.shape
@@ -235,18 +238,21 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     trial: dict[int, int] = {}  # interval -> group lowered in the candidate being tested
     for _ in range(max_iterations):
         slack, occ = ev.stats(plan, by_interval)
-        changed = False
-        for j in range(width):
-            if slack[j] < 0:
-                if j in trial:  # the last removal broke this interval: undo it and keep that agent
-                    g = trial.pop(j)
-                    locked[g, j] = True
-                else:
-                    g = int(np.argmax(occ[:, j]))
-                    locked[:, j] = locked[:, j]  # adding never unlocks
-                plan[g, cols(j)] += 1
-                changed = True
-        if changed:
+        failing = [j for j in range(width) if slack[j] < 0]
+        for j in failing:
+            if j in trial:  # the last removal broke this interval: undo it and keep that agent
+                culprit = j
+            else:           # broken by a removal just before it (queues carried over), or never met yet
+                earlier = [k for k in trial if k < j]
+                culprit = max(earlier) if earlier else None
+            if culprit is None:  # one more agent in every group: the trimming below takes back the extra ones
+                plan[:, cols(j)] += 1
+                locked[:, j] = False
+            else:
+                g = trial.pop(culprit)
+                locked[g, culprit] = True
+                plan[g, cols(culprit)] += 1
+        if failing:
             continue  # re-measure before trimming anything
         trial.clear()
         for j in range(width):
@@ -264,7 +270,7 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
 
 # --------------------------------------------------------------------------- comparing plans
 def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 10, seed: int = 10_001,
-                  engine: str = "simpy", min_offered: float = 5.0) -> dict:
+                  engine: str = "simpy", min_offered: float = 10.0) -> dict:
     """Simulate a plan with fresh seeds: run-level KPIs, cost, and the intervals that meet every target.
 
     Two counts of busy intervals: those whose mean over the validation replications meets every target,
