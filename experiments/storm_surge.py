@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append([label[p], *[fmt(k, mean.loc[p, k]) for k in mean.columns], f"{sl.min():.0%}", rec])
     show("The whole storm day", rows, ["point", "offered", "SL", "aband.", "in system", "repeats", "worst", "80% again"])
     console.print("Proactive notifications cut the calls offered in the surge and with them the abandonment "
-                  "and the redials that feed the evening backlog; compare 'back to 80%' between points.")
+                  "and the redials that feed the evening backlog; compare '80% again' between points.")
     console.print(f"results in {args.out}/")
     return 0
 
