@@ -16,7 +16,6 @@ import os
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field

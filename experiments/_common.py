@@ -1,6 +1,7 @@
 """Glue shared by the experiment scripts: the engine to use, running a sweep with a progress bar, tables."""
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -19,6 +20,15 @@ console = Console()
 
 PCT = {"service_level", "abandon_rate", "fcr", "occupancy", "p_wait"}
 SECONDS = {"asa", "mean_wait", "mean_time_in_system", "aht"}
+
+
+def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10) -> argparse.Namespace:
+    """The options every experiment takes: --reps, --engine, --out (default results/<name>)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=reps, help="replications (simulated days) per point")
+    ap.add_argument("--engine", default=ENGINE, help="simulation engine")
+    ap.add_argument("--out", type=Path, default=Path("results") / name, help="where results are written")
+    return ap.parse_args(argv)
 
 
 def fmt(kpi: str, v: float, diff: bool = False) -> str:

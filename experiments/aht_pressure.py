@@ -10,11 +10,9 @@ Silo design, same callers in every point. Writes results/aht_pressure/.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
-from _common import ENGINE, SCENARIOS, console, fmt, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -34,11 +32,7 @@ def point(sc: ccsim.Scenario, p: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "aht_pressure")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "aht_pressure", argv)
     silo = ccsim.load_scenario(SCENARIOS / "silo.toml")
     points = [point(silo, p) for p in PRESSURE]
     sweep = Sweep(name="aht_pressure", base=silo, grid=False, points_list=points, reps=args.reps, seed=5,

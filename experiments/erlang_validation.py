@@ -9,11 +9,9 @@ covers the exact value. Writes results/erlang_validation/.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
-from _common import ENGINE, console, run_sweep, show
+from _common import console, parse_args, run_sweep, show
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -24,11 +22,7 @@ PATH_AGENTS, PATH_PATIENCE = "design.groups.agents.staffing", "demand.call_types
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "erlang_validation")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "erlang_validation", argv, reps=20)
     base = ccsim.erlang_a(arrival_rate=LAM, mean_handle_time=AHT, agents=55, mean_patience=120,
                           horizon=8 * 3600, warmup=3600, sl_threshold=20)
     points = []

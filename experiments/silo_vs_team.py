@@ -11,11 +11,9 @@ Measured on a 2-core machine: see README (Experiments).
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
-from _common import ENGINE, HERE, console, fmt, run_sweep, show, wide
+from _common import HERE, console, fmt, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import load_sweep
@@ -25,11 +23,7 @@ KPIS = ["service_level", "abandon_rate", "asa", "transfers_per_call", "handoffs_
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "silo_vs_team")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "silo_vs_team", argv)
     try:
         sweep = load_sweep(HERE / "sweeps" / "silo_vs_team.toml", engine=args.engine)
         sweep.reps = args.reps

@@ -9,12 +9,10 @@ turns agents on the phones into agents to schedule. Writes results/staffing_plan
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from pathlib import Path
 
-from _common import ENGINE, SCENARIOS, console, fmt, show
+from _common import SCENARIOS, console, fmt, parse_args, show
 
 import ccsim
 from ccsim.staffing import Target, compare_plans, plan_toml
@@ -24,11 +22,7 @@ SHRINKAGE = 0.3
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "staffing_plan")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "staffing_plan", argv, reps=20)
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     for name in ("silo", "team"):

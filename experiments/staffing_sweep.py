@@ -8,11 +8,9 @@ most 5% abandonment. Writes results/staffing_sweep/.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
-from _common import ENGINE, SCENARIOS, console, fmt, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -21,11 +19,7 @@ SCALES = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "staffing_sweep")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "staffing_sweep", argv)
     silo = ccsim.load_scenario(SCENARIOS / "silo.toml")
     team = ccsim.load_scenario(SCENARIOS / "team.toml")
     sweep = Sweep(name="staffing_sweep", base=silo, factors={"design": {"silo": silo.design, "team": team.design},

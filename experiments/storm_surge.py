@@ -10,12 +10,10 @@ Writes results/storm_surge/.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
-from _common import ENGINE, SCENARIOS, console, fmt, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -25,11 +23,7 @@ NOTIFY = [{"start": START, "end": END, "share": 0.3}]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--engine", default=ENGINE)
-    ap.add_argument("--out", type=Path, default=Path("results") / "storm_surge")
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, "storm_surge", argv)
     storm = {"demand.surges": [{"start": START, "end": END, "multiplier": 3.0}]}
     silo = ccsim.load_scenario(SCENARIOS / "silo.toml").override(storm)
     team = ccsim.load_scenario(SCENARIOS / "team.toml")

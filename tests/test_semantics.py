@@ -1,7 +1,6 @@
 """The model's semantics (docs/model.md), checked on the records every engine produces."""
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,6 @@ import ccsim
 from ccsim.demand import sample_demand
 from ccsim.engines import ENGINES, get_engine
 from ccsim.engines.compiled import compile_scenario
-from ccsim.engines.output import ABANDONED, ANSWERED
 
 from centers import build, two_skill_center
 

@@ -9,7 +9,7 @@ import ccsim
 from ccsim import ScenarioError
 from ccsim.cli import app
 from ccsim.engines import ENGINES
-from ccsim.staffing import Plan, Target, compare_plans, erlang_plan, plan_toml, simulated_plan, validate_plan
+from ccsim.staffing import Plan, Target, compare_plans, erlang_plan, plan_toml, simulated_plan
 
 from centers import SCENARIOS
 
