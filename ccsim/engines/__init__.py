@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from ..errors import ScenarioError
 
-ENGINES = ("simpy",)
+ENGINES = ("simpy", "numba")
 
 
 def get_engine(name: str) -> Callable:
@@ -13,4 +13,7 @@ def get_engine(name: str) -> Callable:
     if name == "simpy":
         from .simpy_engine import run_simpy
         return run_simpy
+    if name == "numba":
+        from .numba_engine import run_numba
+        return run_numba
     raise ScenarioError("engine", f"unknown engine {name!r}", f"use one of {', '.join(ENGINES)}")

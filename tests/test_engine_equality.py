@@ -1,0 +1,346 @@
+"""The numba engine reproduces the SimPy reference engine's records exactly (docs/model.md).
+
+Same scenario, same seed: the same contacts and legs in the same order, identical integer columns,
+float columns equal to 1e-9, identical agent time. Checked on every bundled scenario and on a few
+hundred generated small centers (hypothesis), then the Erlang validation is run on the numba engine.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import ccsim
+from ccsim.demand import sample_demand
+from ccsim.engines import ENGINES, get_engine
+from ccsim.engines.compiled import compile_scenario
+from ccsim.engines.numba_engine import _run_records, numba_replication_kpis, run_numba
+from ccsim.metrics import KPIS, replication_kpis
+from ccsim.engines.simpy_engine import run_simpy
+from ccsim.errors import ScenarioError
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
+
+
+def assert_same_output(a, b) -> None:
+    """Identical records (rows, order, integer columns; floats to 1e-9) and agent time."""
+    for part in ("contacts", "legs"):
+        ra, rb = getattr(a, part), getattr(b, part)
+        assert list(ra) == list(rb)
+        for name in ra:
+            x, y = ra[name], rb[name]
+            assert x.dtype == y.dtype, f"{part}.{name}: dtype {x.dtype} vs {y.dtype}"
+            assert x.shape == y.shape, f"{part}.{name}: {x.shape[0]} vs {y.shape[0]} rows"
+            if x.dtype.kind == "f":
+                np.testing.assert_array_equal(np.isnan(x), np.isnan(y), err_msg=f"{part}.{name}: NaN positions")
+                np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-9, err_msg=f"{part}.{name}")
+            else:
+                bad = np.flatnonzero(x != y)
+                assert bad.size == 0, f"{part}.{name}: rows {bad[:5].tolist()}: {x[bad[:5]]} vs {y[bad[:5]]}"
+    for name in ("busy", "staffed", "busy_window", "staffed_window"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape
+        np.testing.assert_allclose(y, x, rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+def both(sc: ccsim.Scenario, seed: int, rep: int = 0):
+    comp = compile_scenario(sc)
+    d = sample_demand(sc, seed, rep)
+    return run_simpy(comp, d), run_numba(comp, d)
+
+
+def test_numba_is_registered():
+    assert "numba" in ENGINES
+    assert get_engine("numba") is run_numba
+
+
+# ---------------------------------------------------------------------------- bundled scenarios
+BUNDLED = [
+    ("erlang_a.toml", None),
+    ("erlang_a.toml", {"horizon": 7200, "warmup": 600, "design.groups.agents.staffing": 48}),  # overloaded
+    ("silo.toml", {"horizon": 43200}),
+    ("team.toml", {"horizon": 43200}),
+    ("silo.toml", {"horizon": 28800, "max_drain": 0}),     # stops with callers inside
+    ("team.toml", {"horizon": 28800, "max_drain": 600, "warmup": 3600}),
+]
+
+
+@pytest.mark.parametrize("name, overrides", BUNDLED)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_bundled_scenarios_identical(name, overrides, seed):
+    sc = ccsim.load_scenario(SCENARIOS / name, overrides=overrides)
+    a, b = both(sc, seed, rep=seed)
+    assert a.contacts["caller"].size > 100
+    assert_same_output(a, b)
+    assert_same_kpis(sc, seed)
+
+
+def test_simulate_same_kpis_both_engines():
+    sc = ccsim.load_scenario(SCENARIOS / "team.toml", overrides={"horizon": 21600})
+    ra = ccsim.simulate(sc, engine="simpy", reps=2, seed=4)
+    rb = ccsim.simulate(sc, engine="numba", reps=2, seed=4)
+    np.testing.assert_allclose(rb.kpis.to_numpy(), ra.kpis.to_numpy(), rtol=1e-9, atol=1e-9)
+    assert len(ra.calls) == len(rb.calls) and len(ra.legs) == len(rb.legs)
+
+
+def test_growing_arrays():
+    """Thousands of callers at once in the IVR and in queues: every array of the kernel grows (from tiny)."""
+    sc = ccsim.erlang_a(arrival_rate=2.0, mean_handle_time=300, agents=20, mean_patience=900, horizon=2400,
+                        warmup=600)
+    sc = sc.override({"design.ivr": {"levels": 1, "seconds_per_level": 700.0}, "max_drain": 1200.0,
+                      "demand.call_types.calls.redial_prob": 0.5, "demand.call_types.calls.redial_delay": 60})
+    comp = compile_scenario(sc)
+    d = sample_demand(sc, 5, 0)
+    a = run_simpy(comp, d)
+    assert a.contacts["caller"].size > 4000
+    assert_same_output(a, run_numba(comp, d))
+    assert_same_output(a, _run_records(comp, d, small=True))
+    want = replication_kpis(a, comp)
+    for small in (False, True):
+        got = numba_replication_kpis(comp, d, small)
+        np.testing.assert_allclose([got[k] for k in KPIS], [want[k] for k in KPIS], rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------- simultaneous events
+def lattice_center(mode: str) -> dict:
+    """Deterministic phases on a 30-s lattice that holds the interval boundaries, changing staff, short
+    patience, transfers, redials and callbacks: many events share an instant, and their order (docs/model.md,
+    "Order of simultaneous events") decides who is answered by whom. Swapping any two priority classes, or
+    resuming answered callers in another order, changes these records."""
+    return {
+        "name": "lattice", "horizon": 1500.0, "interval": 300.0, "max_drain": 600.0,
+        "demand": {
+            "skills": ["a", "b"],
+            "work": {"a": {"talk": 60, "acw": 30}, "b": {"talk": 90, "acw": 0}},
+            "call_types": {"x": {
+                "arrival_rate": 0.06, "needs": [{"p": 0.5, "needs": ["a"]}, {"p": 0.5, "needs": ["a", "b"]}],
+                "patience": 120, "misroute_prob": 0.3, "resolution_prob": 0.5, "callback_prob": 1.0,
+                "callback_delay": 60, "redial_prob": 1.0, "redial_delay": 30, "max_attempts": 4}},
+        },
+        "design": {
+            "transfer_mode": mode, "transfer_time": 30, "reexplain_time": 30, "handoff_time": 30,
+            "queues": {"qa": {}, "qb": {"priority_transfers": True}},
+            "groups": {"ga": {"skills": ["a"], "queues": ["qa"], "staffing": [2, 1, 3, 0, 2]},
+                       "gb": {"skills": {"b": 1.0, "a": 2.0}, "queues": ["qb", "qa"], "staffing": [1, 2, 0, 2, 1]}},
+            "routes": {"a": {"queue": "qa", "mode": "cold"}, "b": "qb"},
+        },
+    }
+
+
+@pytest.mark.parametrize("mode", ["cold", "warm"])
+@pytest.mark.parametrize("seed", range(5))
+def test_simultaneous_events_identical(mode, seed):
+    sc = ccsim.scenario_from_dict(lattice_center(mode))
+    a, b = both(sc, seed)
+    enter = a.legs["enter"]
+    assert np.unique(enter).size < enter.size  # callers do join queues at the same instants
+    assert_same_output(a, b)
+    assert_same_kpis(sc, seed)
+
+
+# ---------------------------------------------------------------------------- generated centers
+def _dist(draw, mean_lo: float, mean_hi: float, allow_zero: bool = False, unit: float = 0.0):
+    """A distribution dict, sometimes deterministic or empirical on round values (to make ties).
+
+    With ``unit`` (a divisor of the interval) it is deterministic on multiples of the unit: every phase
+    of an agent then ends on a lattice of times that also holds the interval boundaries.
+    """
+    if unit:
+        multiple = draw(st.sampled_from([0, 1, 1, 2] if allow_zero else [1, 1, 2, 3]))
+        return {"dist": "deterministic", "value": unit * multiple}
+    kind = draw(st.sampled_from(["exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical",
+                                 "bare"] + (["zero"] if allow_zero else [])))
+    mean = float(draw(st.integers(int(mean_lo), int(mean_hi))))
+    if kind == "zero":
+        return 0
+    if kind == "bare":
+        return mean
+    if kind == "deterministic":
+        return {"dist": "deterministic", "value": mean}
+    if kind == "uniform":
+        return {"dist": "uniform", "low": 0.5 * mean, "high": 1.5 * mean}
+    if kind == "empirical":
+        step = max(1, int(mean // 2))
+        return {"dist": "empirical", "values": [float(mean - step), float(mean), float(mean + step)]}
+    if kind == "exponential":
+        return {"dist": "exponential", "mean": mean}
+    return {"dist": kind, "mean": mean, "cv": draw(st.sampled_from([0.3, 0.8, 1.5]))}
+
+
+@st.composite
+def centers(draw) -> dict:
+    """A small random center as a plain scenario dict (may still fail validation: the test assumes it)."""
+    S = draw(st.integers(1, 4))
+    skills = [f"s{i}" for i in range(S)]
+    # half of the centers are "lattices": deterministic times on multiples of a divisor of the interval,
+    # under heavy load and changing staff, so that departures, abandonments, arrivals and shift changes
+    # happen at the same instants (the order of simultaneous events then shows in the records)
+    lattice = draw(st.booleans())
+    interval = float(draw(st.sampled_from([300, 600] if lattice else [300, 600, 900])))
+    n_int = draw(st.integers(2, 4) if lattice else st.integers(1, 4))
+    horizon = interval * n_int if draw(st.booleans()) else interval * n_int - draw(st.integers(1, 299))
+    n_int = max(1, math.ceil(horizon / interval - 1e-9))
+    unit = float(draw(st.sampled_from([30, 50, 60, 100, 150]))) if lattice else 0.0
+    work = {s: {"talk": _dist(draw, 20, 180, unit=unit)} for s in skills}
+    for s in skills:
+        if unit or draw(st.booleans()):
+            work[s]["acw"] = _dist(draw, 0, 60, allow_zero=True, unit=unit)
+
+    def needs_list():
+        first = draw(st.sampled_from(skills))
+        more = draw(st.lists(st.sampled_from(skills), max_size=2))
+        return [first] + more
+
+    call_types = {}
+    for c in range(draw(st.integers(1, 2))):
+        ct: dict = {}
+        if draw(st.booleans()):
+            ct["arrival_rate"] = draw(st.sampled_from([0.05, 0.1] if unit else [0.005, 0.01, 0.02, 0.05, 0.1]))
+        else:
+            ct["volume"] = [float(draw(st.integers(0, 40))) for _ in range(n_int + draw(st.integers(0, 2)))]
+        if draw(st.booleans()):
+            ct["needs"] = needs_list()
+        else:
+            k = draw(st.integers(1, 3))
+            ps = [1.0 / k] * k
+            ct["needs"] = [{"p": p, "needs": needs_list()} for p in ps]
+        if draw(st.integers(0, 4)):
+            ct["patience"] = _dist(draw, 10, 200, unit=unit)
+        if S > 1 and draw(st.booleans()):
+            ct["misroute_prob"] = draw(st.sampled_from([0.1, 0.3, 0.6]))
+        ct["resolution_prob"] = draw(st.sampled_from([0.3, 0.7, 1.0]))
+        if draw(st.booleans()):
+            ct["callback_prob"] = draw(st.sampled_from([0.3, 0.9, 1.0]))
+            ct["callback_delay"] = _dist(draw, 10, 600, unit=unit)
+        if draw(st.booleans()):
+            ct["redial_prob"] = draw(st.sampled_from([0.3, 0.9, 1.0]))
+            ct["redial_delay"] = _dist(draw, 5, 300, unit=unit)
+        ct["max_attempts"] = draw(st.integers(1, 4))
+        call_types[f"c{c}"] = ct
+    demand = {"skills": skills, "work": work, "call_types": call_types}
+    if draw(st.integers(0, 3)) == 0:
+        demand["busyness_cv"] = 0.2
+    if draw(st.integers(0, 3)) == 0:
+        demand["surges"] = [{"start": 0.0, "end": horizon / 2, "multiplier": 2.0}]
+
+    # design: one transfer queue per skill served by a group having that skill, maybe a front queue
+    queues = {f"q{i}": {} for i in range(S)}
+    front = draw(st.booleans())
+    if front:
+        queues["front"] = {}
+    for q in queues:
+        if draw(st.booleans()):
+            queues[q] = {"priority_transfers": True}
+
+    def staffing():
+        if not lattice and draw(st.booleans()):
+            return draw(st.integers(1, 8))
+        prof = [draw(st.integers(0, 8)) for _ in range(n_int)]
+        if max(prof) == 0:
+            prof[draw(st.integers(0, n_int - 1))] = draw(st.integers(1, 4))
+        return prof
+
+    groups = {}
+    for i, s in enumerate(skills):
+        others = draw(st.lists(st.sampled_from(skills), max_size=S, unique=True))
+        sk = {s: 1.0}
+        for o in others:
+            sk[o] = draw(st.sampled_from([0.5, 1.0, 2.0] if unit else [0.5, 0.8, 1.0, 1.25, 2.0]))
+        if draw(st.booleans()) and all(v == 1.0 for v in sk.values()):
+            sk = list(sk)
+        extra = [f"q{skills.index(o)}" for o in others if o != s]
+        extra = draw(st.permutations(extra))[: draw(st.integers(0, len(extra)))]
+        qs = [f"q{i}"] + list(extra)
+        if front and draw(st.booleans()):
+            qs.insert(draw(st.integers(0, len(qs))), "front")
+        groups[f"g{i}"] = {"skills": sk, "queues": qs, "staffing": staffing(), "cost_per_hour": 30.0}
+    if front:
+        if draw(st.booleans()):
+            tri_sk = draw(st.lists(st.sampled_from(skills), min_size=1, max_size=S, unique=True))
+            groups["triage"] = {"skills": tri_sk, "queues": ["front"], "staffing": staffing()}
+        elif not any("front" in g["queues"] for g in groups.values()):
+            groups["g0"]["queues"].append("front")
+    routes = {}
+    for i, s in enumerate(skills):
+        entry = draw(st.sampled_from(list(queues)))
+        r: dict = {"queue": entry, "transfer_queue": f"q{i}"}
+        mode = draw(st.sampled_from([None, "cold", "warm", "warm"]))
+        if mode:
+            r["mode"] = mode
+        routes[s] = r if (entry != f"q{i}" or mode or draw(st.booleans())) else entry
+    phase = [0.0, unit, 2 * unit] if unit else None
+    design = {
+        "name": "gen", "queues": queues, "groups": groups, "routes": routes,
+        "transfer_mode": draw(st.sampled_from(["cold", "warm"])),
+        "transfer_time": draw(st.sampled_from(phase or [0.0, 10.0, 30.0])),
+        "reexplain_time": draw(st.sampled_from(phase or [0.0, 15.0, 45.0])),
+        "handoff_time": draw(st.sampled_from(phase or [0.0, 20.0, 30.0])),
+        "resolution_factor": draw(st.sampled_from([0.8, 1.0, 1.3])),
+        "cold_transfer_resolution_factor": draw(st.sampled_from([0.7, 1.0])),
+        "ivr": {"levels": draw(st.integers(0, 2)),
+                "seconds_per_level": draw(st.sampled_from(phase or [0.0, 5.0, 10.0]))},
+    }
+    if draw(st.booleans()):
+        design["survey"] = {"take_rate": draw(st.sampled_from([0.5, 1.0])),
+                            "seconds": float(draw(st.sampled_from([0, 30])))}
+    if draw(st.integers(0, 2)) == 0:
+        design["deflections"] = [{"start": 0.0, "end": horizon / 2, "share": draw(st.sampled_from([0.2, 0.5]))}]
+    return {
+        "name": "generated", "horizon": horizon, "interval": interval,
+        "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0,
+        "max_drain": float(draw(st.sampled_from([0, 300, 1800, 14400]))),
+        "demand": demand, "design": design,
+    }
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=centers(), seed=st.integers(0, 2**31 - 1))
+def test_generated_centers_identical(data, seed):
+    try:
+        sc = ccsim.scenario_from_dict(data)
+    except ScenarioError:
+        assume(False)
+    a, b = both(sc, seed)
+    assert_same_output(a, b)
+    assert_same_kpis(sc, seed)
+
+
+def assert_same_kpis(sc: ccsim.Scenario, seed: int) -> None:
+    """The records-free kernel (recycled slots, KPIs accumulated in the loop) gives the records' KPIs."""
+    comp = compile_scenario(sc)
+    d = sample_demand(sc, seed, 0)
+    want = replication_kpis(run_simpy(comp, d), comp)
+    got = numba_replication_kpis(comp, d)
+    assert list(got) == list(KPIS)
+    np.testing.assert_allclose([got[k] for k in KPIS], [want[k] for k in KPIS], rtol=1e-9, atol=1e-9,
+                               err_msg=str(list(KPIS)))
+
+
+# ---------------------------------------------------------------------------- Erlang validation (numba)
+ERLANG_CASES = {
+    "erlang_a_55": (10 / 60, 300.0, 55, 120.0),
+    "erlang_a_overloaded": (10 / 60, 300.0, 45, 120.0),
+    "erlang_c_55": (10 / 60, 300.0, 55, None),
+}
+
+
+@pytest.mark.parametrize("case", list(ERLANG_CASES))
+def test_numba_matches_exact_erlang(case):
+    lam, aht, c, patience = ERLANG_CASES[case]
+    sc = ccsim.erlang_a(arrival_rate=lam, mean_handle_time=aht, agents=c, mean_patience=patience,
+                        horizon=8 * 3600, warmup=3600)
+    res = ccsim.simulate(sc, engine="numba", reps=30, seed=20261124, keep_calls=False)
+    exact = ccsim.erlang.erlang_a(lam, aht, c, patience, 20.0)
+    for kpi in ("service_level", "abandon_rate", "mean_wait", "p_wait", "occupancy"):
+        x = res.kpis[kpi].to_numpy(dtype=float)
+        half = stats.t.ppf(0.995, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+        if half == 0:  # e.g. no abandonment at all in Erlang C
+            assert x.mean() == pytest.approx(exact[kpi], abs=1e-12), kpi
+        else:
+            assert x.mean() - half <= exact[kpi] <= x.mean() + half, (kpi, x.mean(), half, exact[kpi])
