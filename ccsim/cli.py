@@ -23,7 +23,7 @@ from rich.table import Table
 
 from .config import Scenario, load_scenario, parse_overrides
 from .demand import expected_arrivals
-from .engines import ENGINES
+from .engines import DEFAULT_ENGINE, ENGINES
 from .erlang import erlang_a as erlang_kpis
 from .errors import ScenarioError
 from .results import Results
@@ -178,7 +178,7 @@ def _save(res: Results, out: Path) -> Path:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = "simpy",
+    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = DEFAULT_ENGINE,
     reps: Annotated[int, typer.Option(help="Independent replications.")] = 10,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same callers.")] = 1,
     sets: SetOpt = None,
@@ -297,7 +297,7 @@ def staff(
     by: Annotated[str, typer.Option(help="interval: a plan per interval; day: one number per group.")] = "day",
     reps: Annotated[int, typer.Option(help="Replications per evaluation (day-to-day busyness needs 20+).")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of the planning runs (validation uses fresh seeds).")] = 1,
-    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = ENGINES[-1],
+    engine: Annotated[str, typer.Option(help=f"Simulation engine: {', '.join(ENGINES)}.")] = DEFAULT_ENGINE,
     shrinkage: Annotated[float, typer.Option(help="Share of paid time off the phones (breaks, training).")] = 0.0,
     sets: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="Output directory (default: results/<scenario>_staffing).",

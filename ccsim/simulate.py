@@ -5,13 +5,13 @@ from collections.abc import Callable
 
 from .config import Scenario
 from .demand import sample_demand
-from .engines import get_engine
+from .engines import DEFAULT_ENGINE, get_engine
 from .engines.compiled import compile_scenario
 from .errors import ScenarioError
 from .results import Results, collect
 
 
-def simulate(scenario: Scenario, engine: str = "simpy", reps: int = 10, seed: int = 1, *,
+def simulate(scenario: Scenario, engine: str = DEFAULT_ENGINE, reps: int = 10, seed: int = 1, *,
              keep_calls: bool = True, progress: Callable[[int, int], None] | None = None,
              first_rep: int = 0) -> Results:
     """Run replications ``first_rep .. first_rep + reps - 1`` of ``scenario``; replication r of seed s always

@@ -19,6 +19,7 @@ from scipy import stats
 from . import erlang
 from .config import Scenario
 from .demand import rate_segments
+from .engines import DEFAULT_ENGINE
 from .errors import ScenarioError
 from .simulate import simulate
 
@@ -213,7 +214,7 @@ class _Evaluator:
 
 
 def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = True, reps: int = 10,
-                   seed: int = 1, engine: str = "simpy", start: np.ndarray | None = None,
+                   seed: int = 1, engine: str = DEFAULT_ENGINE, start: np.ndarray | None = None,
                    min_offered: float = 10.0, max_iterations: int = 300) -> Plan:
     """The fewest agents meeting every target in simulation, from ``start`` (default: the Erlang A plan).
 
@@ -270,7 +271,7 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
 
 # --------------------------------------------------------------------------- comparing plans
 def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 10, seed: int = 10_001,
-                  engine: str = "simpy", min_offered: float = 10.0) -> dict:
+                  engine: str = DEFAULT_ENGINE, min_offered: float = 10.0) -> dict:
     """Simulate a plan with fresh seeds: run-level KPIs, cost, and the intervals that meet every target.
 
     Two counts of busy intervals: those whose mean over the validation replications meets every target,
@@ -310,7 +311,7 @@ def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 1
 
 
 def compare_plans(sc: Scenario, targets: list[Target], *, by_interval: bool = True, reps: int = 20, seed: int = 1,
-                  engine: str = "simpy", shrinkage: float = 0.0,
+                  engine: str = DEFAULT_ENGINE, shrinkage: float = 0.0,
                   validation_reps: int = 40) -> tuple[list[Plan], pd.DataFrame]:
     """Erlang C, Erlang A and simulated plans, each validated in simulation with fresh seeds."""
     if not 0 <= shrinkage < 1:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Design, Scenario, _read_toml, load_scenario, scenario_from_dict
+from .engines import DEFAULT_ENGINE
 from .errors import ScenarioError
 from .metrics import KPIS, paired_difference, summarize
 from .results import _atomic, now_iso
@@ -73,7 +74,7 @@ class Sweep:
     factors: dict[str, Any] = field(default_factory=dict)
     reps: int = 10
     seed: int = 1
-    engine: str = "simpy"
+    engine: str = DEFAULT_ENGINE
     grid: bool = True
     points_list: list[dict] | None = None
     baseline: dict | None = None
@@ -372,5 +373,5 @@ def load_sweep(path: str | Path, engine: str | None = None) -> Sweep:
             factors[k] = _values(k, v)
     points = data.get("points")
     return Sweep(name=data.get("name", path.stem), base=base, factors=factors, reps=data.get("reps", 10),
-                 seed=data.get("seed", 1), engine=engine or data.get("engine", "simpy"), grid=points is None,
+                 seed=data.get("seed", 1), engine=engine or data.get("engine", DEFAULT_ENGINE), grid=points is None,
                  points_list=points, baseline=data.get("baseline"), chunk=data.get("chunk"))

@@ -10,7 +10,7 @@ import numpy as np
 
 from .config import Scenario
 from .demand import sample_demand
-from .engines import get_engine
+from .engines import DEFAULT_ENGINE, get_engine
 from .engines.compiled import compile_scenario
 
 
@@ -35,7 +35,7 @@ def mser(series: np.ndarray, batch: int = 5, max_fraction: float = 0.5) -> int:
     return d * batch
 
 
-def estimate_warmup(scenario: Scenario, seed: int = 1, reps: int = 5, engine: str = "simpy",
+def estimate_warmup(scenario: Scenario, seed: int = 1, reps: int = 5, engine: str = DEFAULT_ENGINE,
                     batch: int = 5) -> float:
     """Warm-up (seconds) for a stationary scenario: MSER-5 on the waits of a pilot run, averaged over reps.
 

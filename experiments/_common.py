@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ccsim.engines import ENGINES
+from ccsim.engines import DEFAULT_ENGINE
 from ccsim.sweep import Sweep, SweepResults
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
-ENGINE = "numba" if "numba" in ENGINES else "simpy"   # the fastest engine available
+ENGINE = DEFAULT_ENGINE
 console = Console()
 
 PCT = {"service_level", "abandon_rate", "fcr", "occupancy", "p_wait"}

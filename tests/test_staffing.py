@@ -8,12 +8,12 @@ from typer.testing import CliRunner
 import ccsim
 from ccsim import ScenarioError
 from ccsim.cli import app
-from ccsim.engines import ENGINES
+from ccsim.engines import DEFAULT_ENGINE
 from ccsim.staffing import Plan, Target, compare_plans, erlang_plan, plan_toml, simulated_plan
 
 from centers import SCENARIOS
 
-ENGINE = ENGINES[-1]   # the fastest engine
+ENGINE = DEFAULT_ENGINE
 TARGETS = [Target.parse("service_level>=0.8"), Target.parse("abandon_rate<=0.05")]
 
 
