@@ -250,3 +250,14 @@ def test_queue_discipline_fcfs_and_transfer_priority(engine):
             violations += int(waiting.any())
         assert violations == 0
         assert (ans["wait"] > 0).sum() > 10
+
+
+def test_callers_on_hold_at_the_end_count_their_hold(engine):
+    d = two_skill_center("warm", horizon=2 * 3600.0, max_drain=0.0)
+    d["design"]["groups"]["tech_agents"]["staffing"] = 4   # specialists swamped: many callers on hold at the end
+    res = run(build(d), engine)
+    legs, calls = res.legs, res.calls
+    open_holds = legs[(legs["kind"] == "handoff") & (legs["outcome"] == "in_system")]
+    assert len(open_holds) > 0
+    held = calls.loc[open_holds["contact"].to_numpy()]
+    np.testing.assert_allclose(held["hold"].to_numpy(), open_holds["wait"].to_numpy(), rtol=1e-12)

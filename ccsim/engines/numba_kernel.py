@@ -831,6 +831,8 @@ def finish(records, end_time, warmup, horizon, interval, n_int, sl_threshold, ag
             if li[tk, LI_OUTCOME] == IN_SYSTEM and math.isnan(lf[tk, LF_WAIT]):
                 lf[tk, LF_WAIT] = end_time - lf[tk, LF_ENTER]
                 cf[li[tk, LI_CONTACT], CF_WAIT] += lf[tk, LF_WAIT]
+                if li[tk, LI_KIND] == HANDOFF:  # still on hold with an agent
+                    cf[li[tk, LI_CONTACT], CF_HOLD] += lf[tk, LF_WAIT]
     else:
         for c in range(nc):
             if live[c]:
@@ -838,6 +840,8 @@ def finish(records, end_time, warmup, horizon, interval, n_int, sl_threshold, ag
                 if tk >= 0 and li[tk, LI_OUTCOME] == IN_SYSTEM and math.isnan(lf[tk, LF_WAIT]):
                     lf[tk, LF_WAIT] = end_time - lf[tk, LF_ENTER]
                     cf[c, CF_WAIT] += lf[tk, LF_WAIT]
+                    if li[tk, LI_KIND] == HANDOFF:
+                        cf[c, CF_HOLD] += lf[tk, LF_WAIT]
                 kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon)
     for x in range(busy_order.shape[0]):
         a = busy_order[x]

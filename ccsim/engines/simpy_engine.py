@@ -22,8 +22,8 @@ from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
 from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
 
-_PRIORITY_BASE = 10
-LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME = 4, 5, 8, 9  # positions in a leg record (LEG_COLUMNS order)  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
+_PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
+LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME = 3, 4, 5, 8, 9  # positions in a leg record (LEG_COLUMNS)
 
 
 class Step(Event):
@@ -345,6 +345,8 @@ class SimpyModel:
             if leg[LEG_OUTCOME] == IN_SYSTEM and math.isnan(leg[LEG_WAIT]):
                 leg[LEG_WAIT] = c.end_time - leg[LEG_ENTER]
                 self.contacts[leg[0]].wait += leg[LEG_WAIT]
+                if leg[LEG_KIND] == HANDOFF:  # still on hold with an agent
+                    self.contacts[leg[0]].hold += leg[LEG_WAIT]
         self.center.close()
         return self._output()
 
