@@ -30,7 +30,8 @@ def purpose_rngs(seed: int, rep: int) -> dict[str, np.random.Generator]:
 class DemandSample:
     """Callers of one replication, sorted by first-arrival time; caller id = row index.
 
-    Shapes: n callers, K attempts (contacts) per caller at most, N needs at most, L = N + 1 queue legs.
+    Shapes: n callers, K attempts (contacts) per caller at most (1 when no call type redials or calls back),
+    N needs at most, L = N + 1 queue legs.
     """
 
     arrival: np.ndarray          # (n,) first-contact arrival time
@@ -109,11 +110,13 @@ def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
         types.append(np.full(t.shape, i, dtype=np.int32))
     arrival = np.concatenate(times) if times else np.zeros(0)
     call_type = np.concatenate(types) if types else np.zeros(0, np.int32)
-    order = np.lexsort((call_type, arrival))
+    order = np.argsort(arrival, kind="stable")  # ties (never in practice) keep call-type order
     arrival, call_type = arrival[order], call_type[order]
     n = arrival.shape[0]
 
-    K = max(ct.max_attempts for ct in cts)
+    # draw only what the demand can use: one contact per caller when nobody redials or calls back
+    retries = any(ct.redial_prob > 0 or ct.callback_prob > 0 for ct in cts)
+    K = max(ct.max_attempts for ct in cts) if retries else 1
     N = max(ct.max_needs() for ct in cts)
     L = N + 1
     S = len(d.skills)
@@ -124,8 +127,12 @@ def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
     talk = np.zeros((n, K, N))
     acw = np.zeros((n, K, N))
     misroute = np.zeros((n, K), dtype=bool)
-    u_mis = rng["ivr"].random((n, K))
-    u_wrong = rng["ivr"].random((n, K))
+    if any(ct.misroute_prob > 0 for ct in cts):
+        u_mis = rng["ivr"].random((n, K))
+        u_wrong = rng["ivr"].random((n, K))
+    else:
+        u_mis = np.ones((n, K))
+        u_wrong = np.zeros((n, K))
     for i, ct in enumerate(cts):
         rows = np.flatnonzero(call_type == i)
         if rows.size == 0:
@@ -159,16 +166,16 @@ def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
     return DemandSample(
         arrival=arrival, call_type=call_type, n_needs=n_needs, needs=needs,
         deflect_u=rng["deflect"].random(n), option=option, patience=patience, talk=talk, acw=acw,
-        resolve_u=rng["resolve"].random((n, K)), retry_u=rng["retry"].random((n, K)),
-        redial_delay=_delays(cts, call_type, rng["redial_delay"], K, "redial_delay"),
-        callback_delay=_delays(cts, call_type, rng["callback_delay"], K, "callback_delay"),
+        resolve_u=rng["resolve"].random((n, K)), retry_u=rng["retry"].random((n, K)) if retries else np.ones((n, K)),
+        redial_delay=_delays(cts, call_type, rng["redial_delay"], K, "redial_delay", retries),
+        callback_delay=_delays(cts, call_type, rng["callback_delay"], K, "callback_delay", retries),
         survey_u=rng["survey"].random((n, K)),
     )
 
 
-def _delays(cts, call_type, rng, K, attr) -> np.ndarray:
+def _delays(cts, call_type, rng, K, attr, needed: bool) -> np.ndarray:
     out = np.zeros((call_type.shape[0], K))
-    for i, ct in enumerate(cts):
+    for i, ct in enumerate(cts) if needed else ():
         rows = np.flatnonzero(call_type == i)
         if rows.size:
             out[rows] = getattr(ct, attr).sample(rng, (rows.size, K))
