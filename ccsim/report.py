@@ -84,34 +84,25 @@ def _minus(s: str) -> str:
     return s.replace("-", "−")
 
 
-def fmt_value(kind: str, v: float) -> str:
-    """A KPI value for people."""
+def fmt_value(kind: str, v: float, signed: bool = False) -> str:
+    """A KPI value (or, ``signed``, a difference: percentage points for shares) for people."""
     if not _finite(v):
         return "–"
+    sign = "+" if signed else ""
     if kind == "pct":
-        return _minus(f"{100 * v:.1f}%")
+        return _minus(f"{100 * v:{sign}.1f} pts" if signed else f"{100 * v:.1f}%")
     if kind == "sec":
-        return _minus(f"{v:,.1f} s")
+        return _minus(f"{v:{sign},.1f} s")
     if kind == "min":
-        return _minus(f"{v / 60:,.1f} min")
+        return _minus(f"{v / 60:{sign},.1f} min")
     if kind == "money":
-        return _minus(f"{v:,.0f}")
-    return _minus(f"{v:.2f}")
+        return _minus(f"{v:{sign},.0f}")
+    return _minus(f"{v:{sign}.2f}")
 
 
 def fmt_diff(kind: str, v: float) -> str:
     """A difference of a KPI for people (signed; percentage points for shares)."""
-    if not _finite(v):
-        return "–"
-    if kind == "pct":
-        return _minus(f"{100 * v:+.1f} pts")
-    if kind == "sec":
-        return _minus(f"{v:+,.1f} s")
-    if kind == "min":
-        return _minus(f"{v / 60:+,.1f} min")
-    if kind == "money":
-        return _minus(f"{v:+,.0f}")
-    return _minus(f"{v:+.2f}")
+    return fmt_value(kind, v, signed=True)
 
 
 def _ci_text(kind: str, lo: float, hi: float, diff: bool = False) -> str:

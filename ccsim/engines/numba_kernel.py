@@ -102,10 +102,9 @@ def clock_add(bins, window, g, start, end, n, warmup, horizon, interval, n_int):
         t = stop
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def heap_push(ht, hk, hp, n, t, k, p):
-    """Push (t, k) with payload p on the heap of size n; returns the new size."""
-    i = n
+@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
+def _sift_up(ht, hk, hp, i, t, k, p):
+    """Place (t, k, p) at hole i or above it, moving larger parents down."""
     while i > 0:
         j = (i - 1) >> 1
         tj = ht[j]
@@ -118,6 +117,12 @@ def heap_push(ht, hk, hp, n, t, k, p):
     ht[i] = t
     hk[i] = k
     hp[i] = p
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def heap_push(ht, hk, hp, n, t, k, p):
+    """Push (t, k) with payload p on the heap of size n; returns the new size."""
+    _sift_up(ht, hk, hp, n, t, k, p)
     return n + 1
 
 
@@ -144,18 +149,7 @@ def heap_pop_fix(ht, hk, hp, n):
         hp[i] = hp[c]
         i = c
         c = 2 * i + 1
-    while i > 0:
-        j = (i - 1) >> 1
-        tj = ht[j]
-        if tj < t or (tj == t and hk[j] < k):
-            break
-        ht[i] = tj
-        hk[i] = hk[j]
-        hp[i] = hp[j]
-        i = j
-    ht[i] = t
-    hk[i] = k
-    hp[i] = p
+    _sift_up(ht, hk, hp, i, t, k, p)
     return n
 
 
