@@ -55,6 +55,7 @@ def legs_frame(out: RunOutput, comp: Compiled, rep: int) -> pd.DataFrame:
         "queue": _cat(g["queue"], comp.queues), "kind": _cat(g["kind"].astype(np.int64), LEG_KINDS),
         "enter": g["enter"], "wait": g["wait"], "group": _cat(g["group"], comp.groups), "agent": g["agent"],
         "agent_end": g["agent_end"], "outcome": _cat(g["outcome"].astype(np.int64), OUTCOMES),
+        "talk_time": g["talk"],
     })
 
 

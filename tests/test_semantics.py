@@ -261,3 +261,11 @@ def test_callers_on_hold_at_the_end_count_their_hold(engine):
     assert len(open_holds) > 0
     held = calls.loc[open_holds["contact"].to_numpy()]
     np.testing.assert_allclose(held["hold"].to_numpy(), open_holds["wait"].to_numpy(), rtol=1e-12)
+
+
+def test_leg_talk_times_add_up_to_the_contact_talk_time(engine):
+    res = run(build(two_skill_center("cold")), engine)
+    per_contact = res.legs.groupby("contact")["talk_time"].sum()
+    np.testing.assert_allclose(per_contact.to_numpy(), res.calls.loc[per_contact.index, "talk_time"].to_numpy(), rtol=1e-12)
+    assert (res.legs.loc[res.legs["outcome"] != "answered", "talk_time"] == 0).all()
+    assert (res.legs.loc[res.legs["kind"] == "transfer", "talk_time"] > 0).any()

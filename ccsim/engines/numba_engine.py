@@ -27,7 +27,7 @@ _CONTACT_SRC = {
 _LEG_SRC = {
     "contact": ("i", nk.LI_CONTACT), "leg": ("i", nk.LI_LEG), "queue": ("i", nk.LI_QUEUE), "kind": ("i", nk.LI_KIND),
     "enter": ("f", nk.LF_ENTER), "wait": ("f", nk.LF_WAIT), "group": ("i", nk.LI_GROUP), "agent": ("i", nk.LI_AGENT),
-    "agent_end": ("f", nk.LF_AGENT_END), "outcome": ("i", nk.LI_OUTCOME),
+    "agent_end": ("f", nk.LF_AGENT_END), "outcome": ("i", nk.LI_OUTCOME), "talk": ("f", nk.LF_TALK),
 }
 assert set(_CONTACT_SRC) == set(CONTACT_COLUMNS) and set(_LEG_SRC) == set(LEG_COLUMNS)
 

@@ -55,8 +55,8 @@ N_CF_OUT, N_CF = 9, 11
 CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT = 13, 14, 15, 16, 17, 18, 19, 20
 N_CI_OUT, N_CI = 13, 21
 # leg float columns
-LF_ENTER, LF_WAIT, LF_AGENT_END = 0, 1, 2
-N_LF = 3
+LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
+N_LF = 4
 # leg int columns
 LI_CONTACT, LI_LEG, LI_QUEUE, LI_KIND, LI_GROUP, LI_AGENT, LI_OUTCOME = range(7)
 LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ = 7, 8, 9, 10, 11
@@ -608,6 +608,7 @@ def event_loop(
                 lf[tk, LF_ENTER] = now
                 lf[tk, LF_WAIT] = np.nan
                 lf[tk, LF_AGENT_END] = np.nan
+                lf[tk, LF_TALK] = 0.0
                 old = ci[c, CI_TICKET]
                 if not records and old >= 0:  # the previous leg's slot is free now
                     l_free[nl_free] = old
@@ -714,7 +715,9 @@ def event_loop(
             elif lbl == PC_TALK:
                 need = ci[c, CI_NEED]
                 g = ag_group[ci[c, CI_AGENT]]
-                cf[c, CF_TALK] += talk[caller, k, need] / speed[g, needs[caller, need]]
+                dt = talk[caller, k, need] / speed[g, needs[caller, need]]
+                cf[c, CF_TALK] += dt
+                lf[ci[c, CI_TICKET], LF_TALK] += dt
                 cf[c, CF_ACW] += acw[caller, k, need]
                 ci[c, CI_NEED] = need + 1
                 lbl = L_LOOP

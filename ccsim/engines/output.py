@@ -29,7 +29,7 @@ CONTACT_COLUMNS: dict[str, str] = {
 LEG_COLUMNS: dict[str, str] = {
     "contact": "int64", "leg": "int32", "queue": "int32", "kind": "int8",
     "enter": "float64", "wait": "float64", "group": "int32", "agent": "int32",
-    "agent_end": "float64", "outcome": "int8",
+    "agent_end": "float64", "outcome": "int8", "talk": "float64",
 }
 
 

@@ -23,7 +23,7 @@ from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SY
                      AgentClock, RunOutput)
 
 _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
-LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME = 3, 4, 5, 8, 9  # positions in a leg record (LEG_COLUMNS)
+LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME, LEG_TALK = 3, 4, 5, 8, 9, 10  # positions in LEG_COLUMNS
 
 
 class Step(Event):
@@ -282,6 +282,7 @@ class SimpyModel:
                 talk = float(d.talk[caller, k, need]) / c.speed[g, needs[need]]
                 yield Step(env, talk, P_DEPART)
                 rec.talk_time += talk
+                self.legs[leg_row][LEG_TALK] += talk
                 acw += float(d.acw[caller, k, need])
                 need += 1
             rec.last_group = g
@@ -318,7 +319,7 @@ class SimpyModel:
         if rec.n_legs == 0:
             rec.first_queue = t.queue
         rec.n_legs += 1
-        self.legs.append([rec.row, t.leg, t.queue, t.kind, t.enter, math.nan, -1, -1, math.nan, IN_SYSTEM])
+        self.legs.append([rec.row, t.leg, t.queue, t.kind, t.enter, math.nan, -1, -1, math.nan, IN_SYSTEM, 0.0])
         return len(self.legs) - 1
 
     def _leg_close(self, rec: Contact, row: int, t: Ticket, outcome: int, on_hold: bool) -> None:
