@@ -6,6 +6,8 @@ For each KPI: the exact value (ccsim.erlang), the simulated mean and its 95% CI,
 covers the exact value. Writes results/erlang_validation/.
 
     python experiments/erlang_validation.py [--reps 20] [--engine numba]
+
+Measured with the numba engine on a 2-core machine, defaults: 9 s (14 points x 20 days of 8 h).
 """
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ interval, queues carried between intervals respected), each validated with fresh
 turns agents on the phones into agents to schedule. Writes results/staffing_plan/.
 
     python experiments/staffing_plan.py [--reps 10] [--engine numba]
+
+Measured with the numba engine on a 2-core machine, defaults: 36 s (two designs, 20 days per evaluation).
 """
 from __future__ import annotations
 

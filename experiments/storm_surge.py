@@ -7,6 +7,8 @@ deflects 30% of the calls that would arrive in that window. Same callers in ever
 Writes results/storm_surge/.
 
     python experiments/storm_surge.py [--reps 10] [--engine numba]
+
+Measured with the numba engine on a 2-core machine, defaults: 5 s (4 points x 10 days).
 """
 from __future__ import annotations
 
