@@ -166,6 +166,8 @@ class Sweep:
         ``client`` (a dask.distributed Client) or ``scheduler`` (its address) runs on Dask; otherwise a local
         process pool of ``workers`` processes (default: all cores; 1 = in this process).
         """
+        if workers is not None and (not isinstance(workers, int) or workers < 1):
+            raise ScenarioError("--workers", f"must be a whole number >= 1 (got {workers!r})", "omit it to use all cores")
         out = Path(out) if out is not None else Path("results") / self.name
         parts = out / "parts"
         manifest_path = out / "manifest.json"
