@@ -80,7 +80,10 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def interval_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
+Columns = dict[str, np.ndarray]  # a table as plain arrays: per replication, concatenated once at the end
+
+
+def interval_kpis(out: RunOutput, comp: Compiled) -> Columns:
     """KPIs by arrival interval, with staffed agents and occupancy of every group in that interval."""
     c = out.contacts
     n = comp.n_intervals
@@ -103,7 +106,7 @@ def interval_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
     for g, name in enumerate(comp.groups):
         cols[f"agents[{name}]"] = out.staffed[g, :n] / length
         cols[f"occupancy[{name}]"] = _div(out.busy[g, :n], out.staffed[g, :n])
-    return pd.DataFrame(cols)
+    return cols
 
 
 def _legs_in_window(out: RunOutput, comp: Compiled) -> np.ndarray:
@@ -114,7 +117,7 @@ def _legs_in_window(out: RunOutput, comp: Compiled) -> np.ndarray:
     return (arrival >= comp.warmup) & (arrival < comp.horizon)
 
 
-def queue_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
+def queue_kpis(out: RunOutput, comp: Compiled) -> Columns:
     """The ACD view by queue: every leg entering a queue is a call offered to it (transfers count again)."""
     legs, Q = out.legs, len(comp.queues)
     w = _legs_in_window(out, comp)
@@ -123,28 +126,29 @@ def queue_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
     wait = legs["wait"][w]
     offered = _per_bin(q, Q)
     answered = _per_bin(q, Q, ans.astype(float))
-    return pd.DataFrame({
-        "queue": list(comp.queues), "offered": offered.astype(np.int64), "answered": answered.astype(np.int64),
+    return {
+        "queue": np.asarray(comp.queues, dtype=object), "offered": offered.astype(np.int64),
+        "answered": answered.astype(np.int64),
         "abandoned": _per_bin(q, Q, (legs["outcome"][w] == ABANDONED).astype(float)).astype(np.int64),
         "transferred_in": _per_bin(q, Q, (legs["kind"][w] == 1).astype(float)).astype(np.int64),
         "handed_off_in": _per_bin(q, Q, (legs["kind"][w] == 2).astype(float)).astype(np.int64),
         "service_level": _div(_per_bin(q, Q, (ans & (wait <= comp.sl_threshold + 1e-9)).astype(float)), offered),
         "asa": _div(_per_bin(q, Q, np.where(ans, wait, 0.0)), answered),
         "mean_wait": _div(_per_bin(q, Q, wait), offered),
-    })
+    }
 
 
-def group_kpis(out: RunOutput, comp: Compiled) -> pd.DataFrame:
+def group_kpis(out: RunOutput, comp: Compiled) -> Columns:
     """By agent group: calls answered, average agents, occupancy and cost over the window."""
     G = len(comp.groups)
     w = _legs_in_window(out, comp)
     g = out.legs["group"][w]
     span = comp.horizon - comp.warmup
-    return pd.DataFrame({
-        "group": list(comp.groups), "answered": _per_bin(g[g >= 0], G).astype(np.int64),
+    return {
+        "group": np.asarray(comp.groups, dtype=object), "answered": _per_bin(g[g >= 0], G).astype(np.int64),
         "agents": out.staffed_window / span, "occupancy": _div(out.busy_window, out.staffed_window),
         "cost": out.staffed_window / 3600.0 * comp.cost_per_hour,
-    })
+    }
 
 
 def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -121,6 +121,10 @@ def _atomic(path: Path, write) -> None:
             os.unlink(tmp)
 
 
+def _table(cols: dict[str, list]) -> pd.DataFrame:
+    return pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -128,22 +132,30 @@ def now_iso() -> str:
 def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_calls: bool) -> Results:
     """Turn an iterable of (rep, RunOutput) into Results."""
     started = now_iso()
-    kpis, ints, qs, gs, calls, legs, journeys = [], [], [], [], [], [], []
+    kpis, calls, legs, journeys = [], [], [], []
+    ints: dict[str, list] = {}
+    qs: dict[str, list] = {}
+    gs: dict[str, list] = {}
+
+    def add(table: dict[str, list], cols: dict[str, np.ndarray], rep: int) -> None:
+        n = len(next(iter(cols.values())))
+        for k, v in {**cols, "rep": np.full(n, rep, dtype=np.int64)}.items():
+            table.setdefault(k, []).append(v)
+
     for rep, out in outputs:
         kpis.append({"rep": rep, **replication_kpis(out, comp)})
         journeys.extend({"rep": rep, "metric": k, "value": v}
                         for k, v in {**wait_cdf(out, comp), **journey_flows(out, comp)}.items())
-        ints.append(interval_kpis(out, comp).assign(rep=rep))
-        qs.append(queue_kpis(out, comp).assign(rep=rep))
-        gs.append(group_kpis(out, comp).assign(rep=rep))
+        add(ints, interval_kpis(out, comp), rep)
+        add(qs, queue_kpis(out, comp), rep)
+        add(gs, group_kpis(out, comp), rep)
         if keep_calls:
             calls.append(calls_frame(out, comp, rep))
             legs.append(legs_frame(out, comp, rep))
     return Results(
         scenario=sc, engine=engine, seed=seed, reps=len(kpis),
         kpis=pd.DataFrame(kpis).set_index("rep"),
-        intervals=pd.concat(ints, ignore_index=True), queues=pd.concat(qs, ignore_index=True),
-        groups=pd.concat(gs, ignore_index=True),
+        intervals=_table(ints), queues=_table(qs), groups=_table(gs),
         journeys=pd.DataFrame(journeys, columns=["rep", "metric", "value"]),
         calls=pd.concat(calls, ignore_index=True) if keep_calls else None,
         legs=pd.concat(legs, ignore_index=True) if keep_calls else None,
