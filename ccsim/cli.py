@@ -281,7 +281,7 @@ def report(
                                              show_default=False)] = None,
 ) -> None:
     """Turn a run or a sweep into one self-contained HTML page for leadership (and PNGs for slides)."""
-    from .report import report as make_report
+    from .reports import report as make_report
 
     with _errors(ScenarioError, OSError):
         target = out if out is not None else results_dir / "report.html"

@@ -1,7 +1,7 @@
 """The leadership report, tested as a person would: render it from real results, open it in headless Chromium
 (DevTools protocol over a websocket), and look: no console errors, no network, every chart drawn, escaping.
 
-``python tests/test_report.py --reference [SWEEP_DIR]`` regenerates docs/report.png from the flagship sweep
+``python tests/test_reports.py --reference [SWEEP_DIR]`` regenerates docs/report.png from the flagship sweep
 (experiments/sweeps/silo_vs_team.toml, run in about 30 s on 2 cores unless SWEEP_DIR holds its results).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import ccsim
-from ccsim.report import report
+from ccsim.reports import report
 from ccsim.sweep import Sweep, SweepResults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -376,7 +376,7 @@ def test_png_without_a_browser_is_one_clear_line(sweep_dir, tmp_path, monkeypatc
     from typer.testing import CliRunner
     from ccsim.cli import app
     pytest.importorskip("kaleido", reason="static export needs kaleido")
-    monkeypatch.setattr(importlib.import_module("ccsim.report"), "_browser_path", lambda: None)
+    monkeypatch.setattr(importlib.import_module("ccsim.reports"), "_browser_path", lambda: None)
     r = CliRunner().invoke(app, ["report", str(sweep_dir), "-o", str(tmp_path / "r.html"), "--png", str(tmp_path / "p")])
     assert r.exit_code == 2
     assert r.output.strip().splitlines() == [
