@@ -16,7 +16,10 @@ from centers import SCENARIOS, build, two_skill_center
 def test_bundled_scenarios_load(name):
     sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
     assert sc.name == name
-    assert sc.n_intervals == len(sc.demand.call_types[next(iter(sc.demand.call_types))].volume or [0]) or name == "erlang_a"
+    if name != "erlang_a":  # the day scenarios: 48 half-hour intervals of volume and staffing
+        assert sc.n_intervals == 48
+        assert all(len(ct.volume) == 48 for ct in sc.demand.call_types.values())
+        assert all(len(g.staffing_profile(48)) == 48 for g in sc.design.groups.values())
 
 
 def test_silo_and_team_share_the_demand(silo, team):
