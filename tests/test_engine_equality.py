@@ -2,7 +2,7 @@
 
 Same scenario, same seed: the same contacts and legs in the same order, identical integer columns,
 float columns equal to 1e-9, identical agent time. Checked on every bundled scenario and on a few
-hundred generated small centers (hypothesis), then the Erlang validation is run on the numba engine.
+hundred generated small centers (hypothesis). tests/test_theory.py validates both engines against Erlang C/A.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 import ccsim
 from ccsim.demand import sample_demand
@@ -321,26 +320,4 @@ def assert_same_kpis(sc: ccsim.Scenario, seed: int) -> None:
     np.testing.assert_allclose([got[k] for k in KPIS], [want[k] for k in KPIS], rtol=1e-9, atol=1e-9,
                                err_msg=str(list(KPIS)))
 
-
-# ---------------------------------------------------------------------------- Erlang validation (numba)
-ERLANG_CASES = {
-    "erlang_a_55": (10 / 60, 300.0, 55, 120.0),
-    "erlang_a_overloaded": (10 / 60, 300.0, 45, 120.0),
-    "erlang_c_55": (10 / 60, 300.0, 55, None),
-}
-
-
-@pytest.mark.parametrize("case", list(ERLANG_CASES))
-def test_numba_matches_exact_erlang(case):
-    lam, aht, c, patience = ERLANG_CASES[case]
-    sc = ccsim.erlang_a(arrival_rate=lam, mean_handle_time=aht, agents=c, mean_patience=patience,
-                        horizon=8 * 3600, warmup=3600)
-    res = ccsim.simulate(sc, engine="numba", reps=30, seed=20261124, keep_calls=False)
-    exact = ccsim.erlang.erlang_a(lam, aht, c, patience, 20.0)
-    for kpi in ("service_level", "abandon_rate", "mean_wait", "p_wait", "occupancy"):
-        x = res.kpis[kpi].to_numpy(dtype=float)
-        half = stats.t.ppf(0.995, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-        if half == 0:  # e.g. no abandonment at all in Erlang C
-            assert x.mean() == pytest.approx(exact[kpi], abs=1e-12), kpi
-        else:
-            assert x.mean() - half <= exact[kpi] <= x.mean() + half, (kpi, x.mean(), half, exact[kpi])
+# The Erlang C/A validation runs on every engine in tests/test_theory.py (parametrised over ENGINES).
