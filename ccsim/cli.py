@@ -26,15 +26,13 @@ from .demand import expected_arrivals
 from .engines import DEFAULT_ENGINE, ENGINES
 from .erlang import erlang_a as erlang_kpis
 from .errors import ScenarioError
+from .metrics import PERCENT_KPIS, SECONDS_KPIS, format_kpi
 from .results import Results
 from .simulate import simulate
 
 app = typer.Typer(name="ccsim", help="Discrete-event simulation of call centers.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-PERCENT = {"abandon_rate", "service_level", "p_wait", "occupancy", "fcr"}
-SECONDS = {"asa", "mean_wait", "mean_time_in_system", "aht"}
-WHOLE = {"offered", "answered", "abandoned", "in_system", "callers", "repeat_contacts", "abandoned_after_answer", "cost"}
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario TOML file.", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option(
@@ -75,21 +73,6 @@ def _num(v: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _fmt(kpi: str, v: float) -> str:
-    """A KPI value for people: percentages, seconds with one decimal, whole counts and cost."""
-    if math.isnan(v):
-        return "–"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    if kpi in PERCENT:
-        return f"{v:.1%}"
-    if kpi in SECONDS:
-        return f"{v:,.1f} s"
-    if kpi in WHOLE:
-        return f"{v:,.0f}"
-    return f"{v:.3f}"
-
-
 def _duration(seconds: float) -> str:
     """``86400`` -> ``24 h``, ``1800`` -> ``30 min``."""
     if seconds >= 3600:
@@ -104,8 +87,8 @@ def _summary_table(summary: pd.DataFrame, title: str) -> Table:
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     for kpi, row in summary.iterrows():
-        ci = "–" if math.isnan(row.ci_low) else f"{_fmt(kpi, row.ci_low)} – {_fmt(kpi, row.ci_high)}"
-        table.add_row(kpi, _fmt(kpi, row["mean"]), ci)
+        ci = "–" if math.isnan(row.ci_low) else f"{format_kpi(kpi, row.ci_low)} – {format_kpi(kpi, row.ci_high)}"
+        table.add_row(kpi, format_kpi(kpi, row["mean"]), ci)
     return table
 
 
@@ -228,7 +211,7 @@ def erlang(
         table = Table("KPI", "value", title="Erlang C (M/M/c)" if patience is None else "Erlang A (M/M/c+M)")
         table.columns[1].justify = "right"
         for k, v in kpis.items():
-            table.add_row(k, _fmt(k, v))
+            table.add_row(k, format_kpi(k, v))
         console = Console()
         console.print(table)
         console.print(f"{arrival_rate:g} calls/s x AHT {aht:g} s = {arrival_rate * aht:.2f} erlangs on {agents} agents, "
@@ -264,7 +247,7 @@ def sweep(
             table.add_column(c, justify="right")
         for _, p in res.points.iterrows():
             table.add_row(str(p["point"]), *[str(p[c]) for c in factor_cols],
-                          *[_fmt(k, wide.loc[p["point"], k]) for k in keys])
+                          *[format_kpi(k, wide.loc[p["point"], k]) for k in keys])
         Console().print(table)
         typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
 
@@ -343,7 +326,7 @@ def staff(
             cmp_table.add_column(str(p), justify="right")
         for k in show:
             base = k.removeprefix("worst_interval_")
-            cmp_table.add_row(k, *[_fmt(base if base in PERCENT | SECONDS else k, table.loc[p, k])
+            cmp_table.add_row(k, *[format_kpi(base if base in PERCENT_KPIS | SECONDS_KPIS else k, table.loc[p, k])
                                    if k not in ("agent_hours", "scheduled_agent_hours", "intervals_met_on_average",
                                                 "intervals_without_significant_miss")
                                    else f"{table.loc[p, k]:,.0f}" + (f"/{table.loc[p, 'busy_intervals']}"

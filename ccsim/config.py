@@ -250,14 +250,13 @@ def _fmt_loc(loc: tuple) -> str:
     return out
 
 
+#: pydantic puts the tag of the union member it tried into an error's location; these are not fields
 _DIST_TAGS = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical",
-              "function-before[_bare_number(), tagged-union[Exponential,Lognormal,Gamma,Deterministic,Uniform,Empirical]]",
-              "list[str]", "list[NeedsOption]", "int", "list[int]", "dict[str,float]", "float", "Route",
-              "function-before[_bare(), Route]"}
+              "list[str]", "list[NeedsOption]", "int", "list[int]", "dict[str,float]", "float"}
 
 
 def _translate(err: ValidationError) -> ScenarioError:
-    e = err.errors()[0]
+    e = max(err.errors(), key=lambda x: len(x["loc"]))  # the deepest: the union member that came closest
     field = _fmt_loc(e["loc"])
     typ, msg = e["type"], e["msg"]
     if typ == "extra_forbidden":

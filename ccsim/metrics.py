@@ -5,6 +5,8 @@ over the same window of time. Names are the public vocabulary (docs/model.md).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student t quantile (scipy.stats costs half a second to import)
@@ -16,6 +18,30 @@ from .engines.output import ABANDONED, ANSWERED, IN_SYSTEM, RunOutput
 KPIS = ("offered", "answered", "abandoned", "in_system", "abandon_rate", "service_level", "asa", "mean_wait",
         "p_wait", "occupancy", "transfers_per_call", "handoffs_per_call", "reexplanations_per_call", "fcr",
         "mean_time_in_system", "aht", "cost", "callers", "repeat_contacts", "abandoned_after_answer")
+
+
+#: how each KPI reads to people (the command line and the experiment scripts share this)
+PERCENT_KPIS = frozenset({"abandon_rate", "service_level", "p_wait", "occupancy", "fcr"})
+SECONDS_KPIS = frozenset({"asa", "mean_wait", "mean_time_in_system", "aht"})
+COUNT_KPIS = frozenset({"offered", "answered", "abandoned", "in_system", "callers", "repeat_contacts",
+                        "abandoned_after_answer", "cost"})
+
+
+def format_kpi(kpi: str, v: float, diff: bool = False) -> str:
+    """A KPI value for people: percentages, seconds, whole counts; ``diff`` signs it (shares in points)."""
+    v = float(v)
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    sign = "+" if diff else ""
+    if kpi in PERCENT_KPIS:
+        return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"
+    if kpi in SECONDS_KPIS:
+        return f"{v:{sign},.1f} s"
+    if kpi in COUNT_KPIS:
+        return f"{v:{sign},.0f}"
+    return f"{v:{sign}.3f}"
 
 
 def _ratio(num: float, den: float) -> float:

@@ -11,16 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ccsim.engines import DEFAULT_ENGINE
+from ccsim.metrics import format_kpi as fmt  # noqa: F401  (the experiments' formatter)
 from ccsim.sweep import Sweep, SweepResults
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
 ENGINE = DEFAULT_ENGINE
 console = Console()
-
-PCT = {"service_level", "abandon_rate", "fcr", "occupancy", "p_wait"}
-SECONDS = {"asa", "mean_wait", "mean_time_in_system", "aht"}
-
 
 def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10) -> argparse.Namespace:
     """The options every experiment takes: --reps, --engine, --out (default results/<name>)."""
@@ -29,19 +26,6 @@ def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10) -> a
     ap.add_argument("--engine", default=ENGINE, help="simulation engine")
     ap.add_argument("--out", type=Path, default=Path("results") / name, help="where results are written")
     return ap.parse_args(argv)
-
-
-def fmt(kpi: str, v: float, diff: bool = False) -> str:
-    """A KPI for people; differences of shares in percentage points."""
-    if pd.isna(v):
-        return "–"
-    if kpi in PCT:
-        return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"
-    if kpi in SECONDS:
-        return f"{v:+.1f} s" if diff else f"{v:.1f} s"
-    if kpi in ("cost", "offered", "answered", "abandoned", "repeat_contacts", "callers"):
-        return f"{v:+,.0f}" if diff else f"{v:,.0f}"
-    return f"{v:+.3f}" if diff else f"{v:.3f}"
 
 
 def run_sweep(sweep: Sweep, out: Path, resume: bool = True) -> tuple[SweepResults, float]:
