@@ -153,6 +153,14 @@ def heap_pop_fix(ht, hk, hp, n):
     return n
 
 
+@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
+def take_slot(records, n, n_free, free):
+    """A row for a new contact or leg: the next one (records kept) or a recycled one; (row, n, n_free)."""
+    if records or n_free == 0:
+        return n, n + 1, n_free
+    return free[n_free - 1], n, n_free - 1
+
+
 @njit(cache=True, _nrt=False, error_model="numpy")
 def deflect_share(t, deflections):
     share = 0.0
@@ -528,12 +536,7 @@ def event_loop(
                 else:
                     caller = pid >> 6
                     k = pid & 63
-                if records or nc_free == 0:
-                    c = nc
-                    nc += 1
-                else:
-                    nc_free -= 1
-                    c = c_free[nc_free]
+                c, nc, nc_free = take_slot(records, nc, nc_free, c_free)
                 for x in range(N_CF):
                     cf[c, x] = 0.0
                 cf[c, CF_ARRIVAL] = now
@@ -587,12 +590,7 @@ def event_loop(
                 q = ci[c, CI_QUEUE]
                 kind = ci[c, CI_KIND]
                 cls = 0 if (kind != FRESH and q_prio[q]) else 1
-                if records or nl_free == 0:
-                    tk = nl
-                    nl += 1
-                else:
-                    nl_free -= 1
-                    tk = l_free[nl_free]
+                tk, nl, nl_free = take_slot(records, nl, nl_free, l_free)
                 li[tk, LI_CONTACT] = c
                 li[tk, LI_LEG] = ci[c, CI_LEG]
                 li[tk, LI_QUEUE] = q
