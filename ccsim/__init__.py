@@ -7,27 +7,26 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from . import erlang
+from . import erlang, kpis
 from .builders import erlang_a
 from .config import Demand, Design, Scenario, load_scenario, scenario_from_dict
 from .demand import DemandSample, sample_demand
-from .errors import ScenarioError
-from .results import Results
+from .errors import InputError, OptionError, ResultsError, ScenarioError
+from .results import Results, SweepResults
 from .simulate import simulate
-from .sweep import Sweep, SweepResults, load_sweep
+from .sweep import Sweep, load_sweep
+from .version import __version__
 
 
 
 def __getattr__(name: str):
     """``ccsim.report`` loads plotly only when a report is made (keeps ``import ccsim`` light)."""
     if name == "report":
-        from .reports import report
+        from .report import report
         return report
     raise AttributeError(f"module 'ccsim' has no attribute {name!r}")
 
 
-__all__ = ["Demand", "DemandSample", "Design", "Results", "Scenario", "ScenarioError", "Sweep", "SweepResults",
-           "erlang", "erlang_a", "load_scenario", "load_sweep", "report", "sample_demand", "scenario_from_dict",
+__all__ = ["Demand", "DemandSample", "Design", "InputError", "OptionError", "Results", "ResultsError", "Scenario", "ScenarioError", "Sweep", "SweepResults",
+           "erlang", "erlang_a", "kpis", "load_scenario", "load_sweep", "report", "sample_demand", "scenario_from_dict",
            "simulate", "__version__"]

@@ -1,6 +1,6 @@
 """The ``ccsim`` command line: run a scenario, validate it, or compute Erlang A/C for comparison.
 
-Bad input (a :class:`ScenarioError`, bad Erlang inputs) prints one ``error: ...`` line to stderr and
+Bad input (an :class:`~ccsim.errors.InputError`, bad Erlang inputs) prints one ``error: ...`` line to stderr and
 exits with code 2; anything unexpected prints ``error: internal error: ...`` and exits with code 1.
 """
 from __future__ import annotations
@@ -21,12 +21,13 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, Text
                            TimeRemainingColumn)
 from rich.table import Table
 
-from .config import Scenario, load_scenario, parse_overrides
+from .config import Scenario, load_scenario
+from .tomlfile import parse_overrides
 from .demand import expected_arrivals
 from .engines import DEFAULT_ENGINE, ENGINES
 from .erlang import erlang_a as erlang_kpis
-from .errors import ScenarioError
-from .metrics import PERCENT_KPIS, SECONDS_KPIS, format_kpi
+from .errors import InputError, OptionError
+from . import kpis
 from .results import Results
 from .simulate import simulate
 
@@ -80,15 +81,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
-def _summary_table(summary: pd.DataFrame, title: str) -> Table:
-    """KPI | mean | 95% CI."""
+def _summary_table(summary: pd.DataFrame, title: str, thr: float) -> Table:
+    """KPI (the registry's label) | mean | 95% CI."""
     table = Table(title=title)
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     for kpi, row in summary.iterrows():
-        ci = "–" if math.isnan(row.ci_low) else f"{format_kpi(kpi, row.ci_low)} – {format_kpi(kpi, row.ci_high)}"
-        table.add_row(kpi, format_kpi(kpi, row["mean"]), ci)
+        ci = "–" if math.isnan(row.ci_low) else f"{kpis.format(kpi, row.ci_low)} – {kpis.format(kpi, row.ci_high)}"
+        table.add_row(kpis.label(kpi, thr), kpis.format(kpi, row["mean"]), ci)
     return table
 
 
@@ -155,7 +156,7 @@ def _save(res: Results, out: Path) -> Path:
     try:
         return res.save(out)
     except OSError as e:
-        raise ScenarioError("--out", f"cannot write results to {out}: {e.strerror or e}", "choose another directory") from None
+        raise OptionError("--out", f"cannot write results to {out}: {e.strerror or e}", "choose another directory") from None
 
 
 @app.command()
@@ -171,24 +172,25 @@ def run(
     no_calls: Annotated[bool, typer.Option("--no-calls", help="Keep only KPIs, not per-call records.")] = False,
 ) -> None:
     """Simulate a scenario, print its KPI summary and save the results."""
-    with _errors(ScenarioError):
+    with _errors(InputError):
         sc = _load(scenario, sets)
         with _LazyProgress() as progress:
             res = simulate(sc, engine=engine, reps=reps, seed=seed, keep_calls=not no_calls, progress=progress)
+        res.meta["overrides"] = parse_overrides(sets or [])
         path = _save(res, out if out is not None else Path("results") / sc.name)
         summary = res.summary()
         if json_out:
             typer.echo(_summary_json(summary))
         else:
             title = f"{sc.name} · engine {engine} · {reps} reps · seed {seed}"
-            Console().print(_summary_table(summary, title))
+            Console().print(_summary_table(summary, title, sc.sl_threshold))
         typer.echo(f"wrote results to {path}", err=json_out)
 
 
 @app.command()
 def validate(scenario: ScenarioArg, sets: SetOpt = None) -> None:
     """Check a scenario and describe it in one paragraph."""
-    with _errors(ScenarioError):
+    with _errors(InputError):
         Console().print(_describe(_load(scenario, sets)), markup=False, highlight=False)
 
 
@@ -204,14 +206,14 @@ def erlang(
 ) -> None:
     """Steady-state KPIs of M/M/c+M (Erlang A), or M/M/c (Erlang C) without --patience."""
     with _errors(ValueError):
-        kpis = erlang_kpis(arrival_rate, aht, agents, patience, threshold)
+        result = erlang_kpis(arrival_rate, aht, agents, patience, threshold)
         if json_out:
-            typer.echo(json.dumps({"kpis": {k: _num(v) for k, v in kpis.items()}}, allow_nan=False))
+            typer.echo(json.dumps({"kpis": {k: _num(v) for k, v in result.items()}}, allow_nan=False))
             return
         table = Table("KPI", "value", title="Erlang C (M/M/c)" if patience is None else "Erlang A (M/M/c+M)")
         table.columns[1].justify = "right"
-        for k, v in kpis.items():
-            table.add_row(k, format_kpi(k, v))
+        for k, v in result.items():
+            table.add_row(kpis.label(k, threshold), kpis.format(k, v))
         console = Console()
         console.print(table)
         console.print(f"{arrival_rate:g} calls/s x AHT {aht:g} s = {arrival_rate * aht:.2f} erlangs on {agents} agents, "
@@ -233,21 +235,21 @@ def sweep(
     """Run a parameter sweep (resumable), locally or on Dask, and print each point's headline KPIs."""
     from .sweep import load_sweep
 
-    with _errors(ScenarioError, OSError):
+    with _errors(InputError, OSError):
         sw = load_sweep(file, engine=engine)
         target = out if out is not None else Path("results") / sw.name
-        with _LazyProgress(delay=0.0, label="tasks") as progress:
+        with _LazyProgress(delay=0.0, label="replications") as progress:
             res = sw.run(target, resume=resume, scheduler=scheduler, workers=workers, progress=progress)
         summary = res.summary()
         keys = ["service_level", "abandon_rate", "asa", "mean_time_in_system", "cost"]
         wide = summary[summary["kpi"].isin(keys)].pivot(index="point", columns="kpi", values="mean")
         table = Table(title=f"{sw.name} · {len(res.points)} points x {sw.reps} reps · engine {sw.engine}")
         factor_cols = [c for c in res.points.columns if c != "point"]
-        for c in ["point", *factor_cols, *keys]:
+        for c in ["point", *factor_cols, *[kpis.label(k, sw.base.sl_threshold) for k in keys]]:
             table.add_column(c, justify="right")
         for _, p in res.points.iterrows():
             table.add_row(str(p["point"]), *[str(p[c]) for c in factor_cols],
-                          *[format_kpi(k, wide.loc[p["point"], k]) for k in keys])
+                          *[kpis.format(k, wide.loc[p["point"], k]) for k in keys])
         Console().print(table)
         typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
 
@@ -264,9 +266,9 @@ def report(
                                              show_default=False)] = None,
 ) -> None:
     """Turn a run or a sweep into one self-contained HTML page for leadership (and PNGs for slides)."""
-    from .reports import report as make_report
+    from .report import report as make_report  # loads plotly: only when a report is made
 
-    with _errors(ScenarioError, OSError):
+    with _errors(InputError, OSError):
         target = out if out is not None else results_dir / "report.html"
         make_report(results_dir, out=target, png=png)
         typer.echo(f"wrote {target}" + (f" and the charts as PNG in {png}" if png is not None else ""))
@@ -289,9 +291,9 @@ def staff(
     """Fewest agents per group (and interval) meeting every target; compares Erlang C, Erlang A and simulation."""
     from .staffing import Target, compare_plans, plan_toml
 
-    with _errors(ScenarioError):
+    with _errors(InputError):
         if by not in ("interval", "day"):
-            raise ScenarioError("--by", f"unknown value {by!r}", "use --by interval or --by day")
+            raise OptionError("--by", f"unknown value {by!r}", "use --by interval or --by day")
         sc = _load(scenario, sets)
         targets = [Target.parse(t) for t in target]
         plans, table = compare_plans(sc, targets, by_interval=by == "interval", reps=reps, seed=seed,
@@ -318,20 +320,11 @@ def staff(
                 plan_table.add_row(g, *[str(int(p.agents[i, 0])) for p in plans])
         console.print(plan_table)
         cmp_table = Table(title="The three plans validated in simulation with fresh seeds")
-        show = ["agent_hours", "scheduled_agent_hours", "cost", "service_level", "abandon_rate", "asa",
-                "occupancy", "transfers_per_call", "worst_interval_service_level", "worst_interval_abandon_rate",
-                "intervals_met_on_average", "intervals_without_significant_miss"]
         cmp_table.add_column("")
         for p in table.index:
             cmp_table.add_column(str(p), justify="right")
-        for k in show:
-            base = k.removeprefix("worst_interval_")
-            cmp_table.add_row(k, *[format_kpi(base if base in PERCENT_KPIS | SECONDS_KPIS else k, table.loc[p, k])
-                                   if k not in ("agent_hours", "scheduled_agent_hours", "intervals_met_on_average",
-                                                "intervals_without_significant_miss")
-                                   else f"{table.loc[p, k]:,.0f}" + (f"/{table.loc[p, 'busy_intervals']}"
-                                                                     if k.startswith("intervals") else "")
-                                   for p in table.index])
+        for text, cell in _plan_rows(sc.sl_threshold):
+            cmp_table.add_row(text, *[cell(table.loc[p]) for p in table.index])
         console.print(cmp_table)
         frame.to_csv(dest / "plan.csv", index=False)
         table.to_csv(dest / "comparison.csv")
@@ -340,9 +333,40 @@ def staff(
                    f"(a scenario with the simulated plan; shrinkage {shrinkage:.0%})")
 
 
+def _plan_rows(thr: float) -> list[tuple[str, Any]]:
+    """The rows of the plan comparison: (label, cell formatter of a row of compare_plans' table)."""
+    def kpi(name: str, column: str | None = None):
+        return lambda row: kpis.format(name, row[column or name])
+
+    def count(column: str, of: str | None = None):
+        return lambda row: f"{row[column]:,.0f}" + (f"/{row[of]}" if of else "")
+
+    rows = [("Agent-hours on the phones", count("agent_hours")),
+            ("Agent-hours scheduled (shrinkage)", count("scheduled_agent_hours"))]
+    rows += [(kpis.label(k, thr), kpi(k)) for k in ("cost", "service_level", "abandon_rate", "asa", "occupancy",
+                                                        "transfers_per_call")]
+    rows += [(f"{kpis.label(k, thr)}, worst busy interval", kpi(k, f"worst_interval_{k}"))
+             for k in ("service_level", "abandon_rate")]
+    rows += [("Busy intervals meeting every target on average", count("intervals_met_on_average", "busy_intervals")),
+             ("Busy intervals with no significant miss",
+              count("intervals_without_significant_miss", "busy_intervals"))]
+    return rows
+
+
 def main() -> None:
-    """Entry point of the ``ccsim`` command."""
-    app()
+    """Entry point of the ``ccsim`` command: a usage error (unknown option, a value of the wrong type) is one
+    line and exit code 2, like every other bad input (typer would draw a usage box)."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("error: interrupted", err=True)
+        code = 130
+    except typer.TyperException as e:  # the usage errors of typer's command-line parser
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "ccsim"
+        typer.echo(f"error: {' '.join(e.format_message().split())} (fix: see {where} --help)", err=True)
+        code = getattr(e, "exit_code", 2)
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .checks import expected_arrivals, rate_segments, segment_edges
 from .config import Scenario
+from .limits import DAY, MAX_FIRST_CONTACTS
+from .errors import ScenarioError
 
-DAY = 86400.0
+__all__ = ["DAY", "PURPOSES", "DemandSample", "expected_arrivals", "purpose_rngs", "rate_segments", "sample_demand",
+           "segment_edges"]
 
 #: One independent stream per purpose; the order is part of the reproducibility contract (append only).
 PURPOSES = ("arrivals", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry",
@@ -58,34 +62,14 @@ class DemandSample:
         return all(np.array_equal(getattr(self, f.name), getattr(other, f.name), equal_nan=True) for f in fields(self))
 
 
-def rate_segments(sc: Scenario, ct_index: int, busyness: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Piecewise-constant arrival rate of one call type over [0, horizon): (starts, ends, rates per second)."""
-    ct_name, ct = list(sc.demand.call_types.items())[ct_index]
-    cuts = {0.0, sc.horizon}
-    cuts.update(i * sc.interval for i in range(1, sc.n_intervals))
-    cuts.update(d * DAY for d in range(1, int(np.ceil(sc.horizon / DAY))))
-    for s in sc.demand.surges:
-        cuts.update(t for t in (s.start, s.end) if 0 < t < sc.horizon)
-    edges = np.array(sorted(c for c in cuts if c <= sc.horizon))
-    a, b = edges[:-1], edges[1:]
-    mid = (a + b) / 2
-    if ct.arrival_rate is not None:
-        rate = np.full(a.shape, ct.arrival_rate)
-    else:
-        idx = np.minimum((mid // sc.interval).astype(int), sc.n_intervals - 1)
-        rate = np.asarray(ct.volume, dtype=float)[idx] / sc.interval
-    rate = rate * busyness[(mid // DAY).astype(int)]
-    for s in sc.demand.surges:
-        if s.call_types is None or ct_name in s.call_types:
-            rate = np.where((mid >= s.start) & (mid < s.end), rate * s.multiplier, rate)
-    return a, b, rate
-
-
-def expected_arrivals(sc: Scenario) -> float:
-    """Expected first contacts over the horizon (busyness at its mean of 1)."""
-    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
-    return float(sum(((b - a) * r).sum() for a, b, r in
-                     (rate_segments(sc, i, ones) for i in range(len(sc.demand.call_types)))))
+def _check_size(sc: Scenario, seed: int, rep: int, mean: float) -> None:
+    """Refuse a replication that the day-level busyness made too big to hold in memory (validation bounds
+    the expected size at busyness 1; with busyness_cv <= 1 a day 10 times busier has odds of e^-10)."""
+    limit = 10 * MAX_FIRST_CONTACTS
+    if not mean <= limit:
+        raise ScenarioError("demand.busyness_cv", f"replication {rep} of seed {seed} drew days so busy that they expect "
+                            f"{mean:.3g} first contacts, more than the {limit:.0e} a replication can hold",
+                            "lower demand.busyness_cv or the volume")
 
 
 def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
@@ -102,8 +86,10 @@ def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
         busy = np.ones(n_days)
 
     times, types = [], []
-    for i in range(len(cts)):
-        a, b, r = rate_segments(sc, i, busy)
+    edges = segment_edges(sc)
+    segments = [rate_segments(sc, i, busy, edges) for i in range(len(cts))]
+    _check_size(sc, seed, rep, sum(float((r * (b - a)).sum()) for a, b, r in segments))
+    for i, (a, b, r) in enumerate(segments):
         counts = rng["arrivals"].poisson(r * (b - a))
         t = rng["arrivals"].uniform(np.repeat(a, counts), np.repeat(b, counts))
         times.append(t)

@@ -3,6 +3,9 @@
 A distribution is written in TOML as an inline table, e.g. ``{dist = "lognormal", mean = 300, cv = 0.8}``;
 a bare number means a deterministic value. Every sampler draws from a numpy ``Generator`` it is given:
 the demand module owns the random streams, the engines never draw.
+
+Every parameter is a finite number (no ``inf``/``nan``, no ``true``/``false``) within the limits below, so
+that samples stay finite and exact enough for the engines' clocks.
 """
 from __future__ import annotations
 
@@ -12,9 +15,29 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+#: the longest time (or mean time) a scenario may give, in seconds: about 31 years
+MAX_SECONDS = 1e9
+#: coefficients of variation (lognormal, gamma): below MIN_CV use a deterministic time; above MAX_CV the
+#: samples are almost all 0 or astronomically large, which no call center produces
+MIN_CV, MAX_CV = 1e-6, 100.0
+#: observed values an empirical distribution may hold
+MAX_EMPIRICAL_VALUES = 1_000_000
+
+
+def not_a_boolean(v):
+    """Reject ``true``/``false`` where a number is meant (pydantic would read them as 1 and 0)."""
+    if isinstance(v, bool):
+        raise ValueError("a boolean is not a number")
+    return v
+
+
+#: a number, never a boolean (finiteness comes from the models' ``allow_inf_nan=False``)
+Float = Annotated[float, BeforeValidator(not_a_boolean)]
+Seconds = Annotated[float, BeforeValidator(not_a_boolean), Field(ge=0, le=MAX_SECONDS)]
+
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         raise NotImplementedError
@@ -28,7 +51,7 @@ class Exponential(_Dist):
     """Memoryless times: patience in Erlang A, handle time in Erlang C."""
 
     dist: Literal["exponential"] = "exponential"
-    mean: float = Field(gt=0)
+    mean: Float = Field(gt=0, le=MAX_SECONDS)
 
     def sample(self, rng, size):
         return rng.exponential(self.mean, size)
@@ -42,8 +65,8 @@ class Lognormal(_Dist):
     """Right-skewed times by mean and coefficient of variation: the usual fit for talk time."""
 
     dist: Literal["lognormal"] = "lognormal"
-    mean: float = Field(gt=0)
-    cv: float = Field(gt=0)
+    mean: Float = Field(gt=0, le=MAX_SECONDS)
+    cv: Float = Field(ge=MIN_CV, le=MAX_CV)
 
     def sample(self, rng, size):
         s2 = math.log1p(self.cv**2)
@@ -58,8 +81,8 @@ class Gamma(_Dist):
     """Gamma by mean and coefficient of variation (shape 1/cv^2)."""
 
     dist: Literal["gamma"] = "gamma"
-    mean: float = Field(gt=0)
-    cv: float = Field(gt=0)
+    mean: Float = Field(gt=0, le=MAX_SECONDS)
+    cv: Float = Field(ge=MIN_CV, le=MAX_CV)
 
     def sample(self, rng, size):
         shape = 1.0 / self.cv**2
@@ -74,7 +97,7 @@ class Deterministic(_Dist):
     """A fixed time (an IVR prompt, a scripted survey)."""
 
     dist: Literal["deterministic"] = "deterministic"
-    value: float = Field(ge=0)
+    value: Seconds
 
     def sample(self, rng, size):
         return np.full(size, float(self.value))
@@ -88,8 +111,8 @@ class Uniform(_Dist):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"] = "uniform"
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Seconds
+    high: Seconds
 
     @model_validator(mode="after")
     def _order(self):
@@ -109,13 +132,14 @@ class Empirical(_Dist):
     """Resampling of observed values (e.g. handle times exported from the ACD)."""
 
     dist: Literal["empirical"] = "empirical"
-    values: list[float] = Field(min_length=1)
+    # inf/nan pass the item type so that the rule below names the whole list
+    values: list[Annotated[float, Field(allow_inf_nan=True), BeforeValidator(not_a_boolean)]] = Field(min_length=1, max_length=MAX_EMPIRICAL_VALUES)
 
     @field_validator("values")
     @classmethod
     def _nonneg(cls, v):
-        if any((not math.isfinite(x)) or x < 0 for x in v):
-            raise ValueError("values must be finite and >= 0")
+        if any((not math.isfinite(x)) or x < 0 or x > MAX_SECONDS for x in v):
+            raise ValueError(f"values must be finite, >= 0 and <= {MAX_SECONDS:g} s")
         return v
 
     def sample(self, rng, size):
@@ -126,10 +150,16 @@ class Empirical(_Dist):
         return float(np.mean(self.values))
 
 
+KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical")
+
+
 def _bare_number(v):
     """A bare number in a scenario means a deterministic value."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return {"dist": "deterministic", "value": v}
+    if isinstance(v, dict) and not isinstance(v.get("dist", ""), str):
+        # checked here: pydantic would print the tag (maybe a huge or deeply nested value) to report it
+        raise ValueError(f"dist must be the name of a distribution: {', '.join(KINDS)}")
     return v
 
 

@@ -1,85 +1,36 @@
-"""KPIs from one replication's raw output, and summaries across replications.
+"""Tables from one replication's raw output: the window sums behind every KPI, KPIs by interval, queue and
+group, the wait CDF and the journey flows.
 
 The KPI window is contacts *arriving* in [warmup, horizon); agent time (occupancy, cost) is measured
-over the same window of time. Names are the public vocabulary (docs/model.md).
+over the same window of time. Each KPI's definition lives in :mod:`ccsim.kpis`; this module only adds up.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import pandas as pd
-from scipy.special import stdtrit  # Student t quantile (scipy.stats costs half a second to import)
 
 from .engines.compiled import Compiled
-from .engines.output import ABANDONED, ANSWERED, IN_SYSTEM, RunOutput
+from .engines.output import ABANDONED, ANSWERED, HANDOFF, IN_SYSTEM, TRANSFER, RunOutput, agent_sums
+from .kpis import from_sums, ratio
 
-#: KPI names, in display order
-KPIS = ("offered", "answered", "abandoned", "in_system", "abandon_rate", "service_level", "asa", "mean_wait",
-        "p_wait", "occupancy", "transfers_per_call", "handoffs_per_call", "reexplanations_per_call", "fcr",
-        "mean_time_in_system", "aht", "cost", "callers", "repeat_contacts", "abandoned_after_answer")
-
-
-#: how each KPI reads to people (the command line and the experiment scripts share this)
-PERCENT_KPIS = frozenset({"abandon_rate", "service_level", "p_wait", "occupancy", "fcr"})
-SECONDS_KPIS = frozenset({"asa", "mean_wait", "mean_time_in_system", "aht"})
-COUNT_KPIS = frozenset({"offered", "answered", "abandoned", "in_system", "callers", "repeat_contacts",
-                        "abandoned_after_answer", "cost"})
-
-
-def format_kpi(kpi: str, v: float, diff: bool = False) -> str:
-    """A KPI value for people: percentages, seconds, whole counts; ``diff`` signs it (shares in points)."""
-    v = float(v)
-    if math.isnan(v):
-        return "–"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    sign = "+" if diff else ""
-    if kpi in PERCENT_KPIS:
-        return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"
-    if kpi in SECONDS_KPIS:
-        return f"{v:{sign},.1f} s"
-    if kpi in COUNT_KPIS:
-        return f"{v:{sign},.0f}"
-    return f"{v:{sign}.3f}"
-
-
-def _ratio(num: float, den: float) -> float:
-    return float(num) / den if den else float("nan")
-
-
-def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if x.size else float("nan")
-
-
-def contact_kpis(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, float]:
-    """Caller-side KPIs over a set of contacts (already restricted to the window)."""
-    offered = c["outcome"].shape[0]
-    ans = c["outcome"] == ANSWERED
-    aban = c["outcome"] == ABANDONED
+def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, float]:
+    """The caller-side window sums of :data:`ccsim.kpis.SUMS` over a set of contacts (already in the window)."""
+    outcome = c["outcome"]
+    ans = outcome == ANSWERED
+    aban = outcome == ABANDONED
     first_wait = c["answered_at"] - c["queue_arrival"]
-    within = ans & (first_wait <= sl_threshold + 1e-9)
     ended = ~np.isnan(c["end"])
     first = c["attempt"] == 0
     handled = c["first_group"] >= 0
     return {
-        "offered": float(offered),
-        "answered": float(ans.sum()),
-        "abandoned": float(aban.sum()),
-        "in_system": float((c["outcome"] == IN_SYSTEM).sum()),
-        "abandon_rate": _ratio(aban.sum(), offered),
-        "service_level": _ratio(within.sum(), offered),
-        "asa": _mean(first_wait[ans]),
-        "mean_wait": _mean(c["wait"]),
-        "p_wait": _ratio((c["wait"] > 0).sum(), offered),
-        "transfers_per_call": _ratio(c["transfers"].sum(), offered),
-        "handoffs_per_call": _ratio(c["handoffs"].sum(), offered),
-        "reexplanations_per_call": _ratio(c["reexplanations"].sum(), offered),
-        "fcr": _ratio((c["resolved"] & first).sum(), first.sum()),
-        "mean_time_in_system": _mean((c["end"] - c["arrival"])[ended]),
-        "aht": _ratio(c["agent_time"][handled].sum(), handled.sum()),
-        "callers": float(first.sum()),
-        "repeat_contacts": float((~first).sum()),
+        "offered": float(outcome.shape[0]), "answered": float(ans.sum()), "abandoned": float(aban.sum()),
+        "in_system": float((outcome == IN_SYSTEM).sum()),
+        "within_sl": float((ans & (first_wait <= sl_threshold + 1e-9)).sum()),
+        "first_wait_sum": float(first_wait[ans].sum()), "wait_sum": float(c["wait"].sum()),
+        "waited": float((c["wait"] > 0).sum()), "transfers": float(c["transfers"].sum()),
+        "handoffs": float(c["handoffs"].sum()), "reexplanations": float(c["reexplanations"].sum()),
+        "first_contacts": float(first.sum()), "first_resolved": float((c["resolved"] & first).sum()),
+        "ended": float(ended.sum()), "time_in_system_sum": float((c["end"] - c["arrival"])[ended].sum()),
+        "handled": float(handled.sum()), "agent_time_sum": float(c["agent_time"][handled].sum()),
         "abandoned_after_answer": float((aban & handled).sum()),
     }
 
@@ -89,24 +40,21 @@ def window_mask(c: dict[str, np.ndarray], comp: Compiled) -> np.ndarray:
 
 
 def replication_kpis(out: RunOutput, comp: Compiled) -> dict[str, float]:
-    """Every KPI of one replication."""
+    """Every KPI of the registry for one replication, from its records."""
     m = window_mask(out.contacts, comp)
-    k = contact_kpis({n: a[m] for n, a in out.contacts.items()}, comp.sl_threshold)
-    k["occupancy"] = _ratio(out.busy_window.sum(), out.staffed_window.sum())
-    k["cost"] = float((out.staffed_window / 3600.0 * comp.cost_per_hour).sum())
-    return {name: k[name] for name in KPIS}
+    sums = contact_sums({n: a[m] for n, a in out.contacts.items()}, comp.sl_threshold)
+    return from_sums(sums | agent_sums(out.busy_window, out.staffed_window, comp))
 
 
 def _per_bin(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
     return np.bincount(idx, weights=weights, minlength=n)[:n].astype(float)
 
 
-def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-
-
 Columns = dict[str, np.ndarray]  # a table as plain arrays: per replication, concatenated once at the end
+
+
+#: KPIs of the interval table (by interval of arrival)
+INTERVAL_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", "asa", "mean_wait")
 
 
 def interval_kpis(out: RunOutput, comp: Compiled) -> Columns:
@@ -116,22 +64,17 @@ def interval_kpis(out: RunOutput, comp: Compiled) -> Columns:
     idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
     ans = c["outcome"] == ANSWERED
     first_wait = np.where(ans, c["answered_at"] - c["queue_arrival"], 0.0)
-    offered = _per_bin(idx, n)
-    answered = _per_bin(idx, n, ans.astype(float))
-    abandoned = _per_bin(idx, n, (c["outcome"] == ABANDONED).astype(float))
-    within = _per_bin(idx, n, (ans & (first_wait <= comp.sl_threshold + 1e-9)).astype(float))
+    sums = {"offered": _per_bin(idx, n), "answered": _per_bin(idx, n, ans.astype(float)),
+            "abandoned": _per_bin(idx, n, (c["outcome"] == ABANDONED).astype(float)),
+            "within_sl": _per_bin(idx, n, (ans & (first_wait <= comp.sl_threshold + 1e-9)).astype(float)),
+            "first_wait_sum": _per_bin(idx, n, first_wait), "wait_sum": _per_bin(idx, n, c["wait"])}
     length = np.minimum(comp.interval, comp.horizon - np.arange(n) * comp.interval)
-    cols = {
-        "interval": np.arange(n), "start": np.arange(n) * comp.interval,
-        "offered": offered, "answered": answered, "abandoned": abandoned,
-        "abandon_rate": _div(abandoned, offered), "service_level": _div(within, offered),
-        "asa": _div(_per_bin(idx, n, first_wait), answered), "mean_wait": _div(_per_bin(idx, n, c["wait"]), offered),
-        "agents": out.staffed[:, :n].sum(axis=0) / length,
-        "occupancy": _div(out.busy[:, :n].sum(axis=0), out.staffed[:, :n].sum(axis=0)),
-    }
+    busy, staffed = out.busy[:, :n], out.staffed[:, :n]
+    cols = {"interval": np.arange(n), "start": np.arange(n) * comp.interval, **from_sums(sums, INTERVAL_KPIS),
+            "agents": staffed.sum(axis=0) / length, "occupancy": ratio(busy.sum(axis=0), staffed.sum(axis=0))}
     for g, name in enumerate(comp.groups):
-        cols[f"agents[{name}]"] = out.staffed[g, :n] / length
-        cols[f"occupancy[{name}]"] = _div(out.busy[g, :n], out.staffed[g, :n])
+        cols[f"agents[{name}]"] = staffed[g] / length
+        cols[f"occupancy[{name}]"] = ratio(busy[g], staffed[g])
     return cols
 
 
@@ -150,17 +93,17 @@ def queue_kpis(out: RunOutput, comp: Compiled) -> Columns:
     q = legs["queue"][w]
     ans = legs["outcome"][w] == ANSWERED
     wait = legs["wait"][w]
-    offered = _per_bin(q, Q)
-    answered = _per_bin(q, Q, ans.astype(float))
+    kind = legs["kind"][w]
+    sums = {"offered": _per_bin(q, Q), "answered": _per_bin(q, Q, ans.astype(float)),
+            "abandoned": _per_bin(q, Q, (legs["outcome"][w] == ABANDONED).astype(float)),
+            "within_sl": _per_bin(q, Q, (ans & (wait <= comp.sl_threshold + 1e-9)).astype(float)),
+            "first_wait_sum": _per_bin(q, Q, np.where(ans, wait, 0.0)), "wait_sum": _per_bin(q, Q, wait)}
+    k = from_sums(sums, ("service_level", "asa", "mean_wait"))
     return {
-        "queue": np.asarray(comp.queues, dtype=object), "offered": offered.astype(np.int64),
-        "answered": answered.astype(np.int64),
-        "abandoned": _per_bin(q, Q, (legs["outcome"][w] == ABANDONED).astype(float)).astype(np.int64),
-        "transferred_in": _per_bin(q, Q, (legs["kind"][w] == 1).astype(float)).astype(np.int64),
-        "handed_off_in": _per_bin(q, Q, (legs["kind"][w] == 2).astype(float)).astype(np.int64),
-        "service_level": _div(_per_bin(q, Q, (ans & (wait <= comp.sl_threshold + 1e-9)).astype(float)), offered),
-        "asa": _div(_per_bin(q, Q, np.where(ans, wait, 0.0)), answered),
-        "mean_wait": _div(_per_bin(q, Q, wait), offered),
+        "queue": np.asarray(comp.queues, dtype=object), "offered": sums["offered"].astype(np.int64),
+        "answered": sums["answered"].astype(np.int64), "abandoned": sums["abandoned"].astype(np.int64),
+        "transferred_in": _per_bin(q, Q, (kind == TRANSFER).astype(float)).astype(np.int64),
+        "handed_off_in": _per_bin(q, Q, (kind == HANDOFF).astype(float)).astype(np.int64), **k,
     }
 
 
@@ -172,43 +115,9 @@ def group_kpis(out: RunOutput, comp: Compiled) -> Columns:
     span = comp.horizon - comp.warmup
     return {
         "group": np.asarray(comp.groups, dtype=object), "answered": _per_bin(g[g >= 0], G).astype(np.int64),
-        "agents": out.staffed_window / span, "occupancy": _div(out.busy_window, out.staffed_window),
+        "agents": out.staffed_window / span, "occupancy": ratio(out.busy_window, out.staffed_window),
         "cost": out.staffed_window / 3600.0 * comp.cost_per_hour,
     }
-
-
-def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """One row per KPI: mean over replications and a Student-t confidence interval."""
-    rows = {}
-    for name in kpis.columns:
-        x = kpis[name].to_numpy(dtype=float)
-        x = x[~np.isnan(x)]
-        n = x.size
-        mean = float(x.mean()) if n else float("nan")
-        if n >= 2:
-            half = float(stdtrit(n - 1, 0.5 + confidence / 2) * x.std(ddof=1) / np.sqrt(n))
-        else:
-            half = float("nan")
-        rows[name] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "reps": n}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def paired_difference(kpis_a: pd.DataFrame, kpis_b: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """B minus A per KPI, paired by replication (common random numbers), with a Student-t interval.
-
-    Pairing removes the demand noise both designs share, so the interval is far narrower than comparing
-    two independent summaries.
-    """
-    common = kpis_a.index.intersection(kpis_b.index)
-    rows = {}
-    for name in kpis_a.columns:
-        diff = (kpis_b.loc[common, name] - kpis_a.loc[common, name]).to_numpy(dtype=float)
-        diff = diff[~np.isnan(diff)]
-        n = diff.size
-        mean = float(diff.mean()) if n else float("nan")
-        half = float(stdtrit(n - 1, 0.5 + confidence / 2) * diff.std(ddof=1) / np.sqrt(n)) if n >= 2 else float("nan")
-        rows[name] = {"diff": mean, "ci_low": mean - half, "ci_high": mean + half, "reps": n}
-    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 #: waiting-time grid (seconds) of the wait CDF
@@ -219,7 +128,7 @@ def wait_cdf(out: RunOutput, comp: Compiled) -> dict[str, float]:
     """Share of offered contacts whose total queue time is at most t, for t on :data:`WAIT_GRID`."""
     c = out.contacts
     w = c["wait"][window_mask(c, comp)]
-    return {f"wait_cdf:{t}": _ratio((w <= t + 1e-9).sum(), w.size) for t in WAIT_GRID}
+    return {f"wait_cdf:{t}": ratio((w <= t + 1e-9).sum(), w.size) for t in WAIT_GRID}
 
 
 _SPECIAL = ("IVR", "abandoned", "still waiting", "resolved", "unresolved", "still talking")

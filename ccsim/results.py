@@ -1,20 +1,43 @@
-"""Results of a simulation: per-call records, per-replication KPIs, summaries, and saving to disk."""
+"""Results of a run (:class:`Results`) and of a sweep (:class:`SweepResults`): the tables, their summaries
+and paired comparisons, and saving to / loading from a results folder (through :mod:`ccsim.store`).
+"""
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .config import Scenario
+from .config import Scenario, scenario_from_dict
 from .engines.compiled import Compiled
 from .engines.output import LEG_KINDS, OUTCOMES, RunOutput
-from .metrics import group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, summarize, wait_cdf
+from .errors import ResultsError
+from .kpis import KPIS, paired_difference, summarize
+from .metrics import (
+    group_kpis,
+    interval_kpis,
+    journey_flows,
+    queue_kpis,
+    replication_kpis,
+    wait_cdf,
+)
+from .store import (
+    MANIFEST,
+    PARTS,
+    RESULTS_TABLE,
+    kind_of,
+    now_iso,
+    read_manifest,
+    read_table,
+    scan_parts,
+    write_json,
+    write_table,
+)
+from .version import __version__
+
+#: the tables of a saved run, in the order they are written (calls and legs only when kept)
+RUN_TABLES = ("kpis", "intervals", "queues", "groups", "journeys", "summary", "calls", "legs")
 
 
 def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
@@ -77,6 +100,7 @@ class Results:
     started: str = ""
     finished: str = ""
     meta: dict = field(default_factory=dict)
+    ccsim_version: str = __version__         # the version that simulated these results
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """One row per KPI: mean, ci_low, ci_high (Student t over replications)."""
@@ -87,46 +111,61 @@ class Results:
         return self.intervals.drop(columns="rep").groupby("interval", as_index=False).mean()
 
     def manifest(self) -> dict:
-        from . import __version__
-        return {"scenario": self.scenario.name, "engine": self.engine, "seed": self.seed, "reps": self.reps,
-                "ccsim_version": __version__, "started": self.started, "finished": self.finished,
+        """What identifies this run: scenario (whole definition), engine, seed, replications, version, times."""
+        return {"kind": "run", "scenario": self.scenario.name, "engine": self.engine, "seed": self.seed,
+                "reps": self.reps, "ccsim_version": self.ccsim_version, "started": self.started, "finished": self.finished,
                 "scenario_definition": self.scenario.model_dump(mode="json"), **self.meta}
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write KPIs, intervals, queues, groups, records (Parquet) and a JSON manifest, each atomically."""
+        """Write KPIs, intervals, queues, groups, journeys, the summary, records (Parquet) and the manifest
+        (last, so a folder with a manifest is complete), each atomically."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        tables = {"kpis": self.kpis.reset_index(), "intervals": self.intervals, "queues": self.queues, "groups": self.groups,
-                  "journeys": self.journeys,
-                  "summary": self.summary().rename_axis("kpi").reset_index()}
-        if self.calls is not None:
-            tables["calls"] = self.calls
-        if self.legs is not None:
-            tables["legs"] = self.legs
+        tables = {"kpis": self.kpis.reset_index(), "intervals": self.intervals, "queues": self.queues,
+                  "groups": self.groups, "journeys": self.journeys,
+                  "summary": self.summary().rename_axis("kpi").reset_index(), "calls": self.calls, "legs": self.legs}
         for name, df in tables.items():
-            _atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
-        _atomic(out / "manifest.json", lambda p: Path(p).write_text(json.dumps(self.manifest(), indent=2, default=str)))
+            if df is not None:
+                write_table(out / f"{name}.parquet", df)
+        write_json(out / MANIFEST, self.manifest())
         return out
 
+    @classmethod
+    def load(cls, folder: str | Path) -> "Results":
+        """Read a run saved by :meth:`save` (or ``ccsim run``): the same object that was saved."""
+        folder = Path(folder)
+        man = _manifest_of(folder, "run")
+        known = {"kind", "scenario", "engine", "seed", "reps", "ccsim_version", "started", "finished",
+                 "scenario_definition"}
+        opt = {n: read_table(folder / f"{n}.parquet") if (folder / f"{n}.parquet").exists() else None
+               for n in RUN_TABLES}
+        empty = pd.DataFrame()
+        return cls(scenario=scenario_from_dict(man["scenario_definition"]), engine=man["engine"], seed=man["seed"],
+                   reps=man["reps"], kpis=opt["kpis"].set_index("rep"),
+                   intervals=_or(opt["intervals"], empty), queues=_or(opt["queues"], empty),
+                   groups=_or(opt["groups"], empty),
+                   journeys=_or(opt["journeys"], pd.DataFrame(columns=["rep", "metric", "value"])),
+                   calls=opt["calls"], legs=opt["legs"], started=man.get("started", ""),
+                   finished=man.get("finished", ""), meta={k: v for k, v in man.items() if k not in known},
+                   ccsim_version=man.get("ccsim_version", "unknown"))
 
-def _atomic(path: Path, write) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place: no half-written results."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+def _or(df: pd.DataFrame | None, default: pd.DataFrame) -> pd.DataFrame:
+    return default if df is None else df
+
+
+def _manifest_of(folder: Path, want: str) -> dict:
+    """The manifest of a results folder of kind ``want`` ("run" or "sweep"), or one clear error."""
+    found = kind_of(folder)
+    if found == want:
+        return read_manifest(folder)
+    raise ResultsError("RESULTS_DIR", f"{folder} holds {'no results' if found is None else 'a ' + found}, "
+                         f"not a {want}", "give a folder written by " + ("ccsim run or Results.save" if want == "run"
+                                                                       else "ccsim sweep"))
 
 
 def _table(cols: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_calls: bool) -> Results:
@@ -161,3 +200,124 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
         legs=pd.concat(legs, ignore_index=True) if keep_calls else None,
         started=started, finished=now_iso(),
     )
+
+
+# --------------------------------------------------------------------------- sweeps
+def points_frame(points: list[dict]) -> pd.DataFrame:
+    """The design points as a table: ``point`` and one column per factor."""
+    df = pd.DataFrame(points) if points and points[0] else pd.DataFrame(index=range(len(points)))
+    df.insert(0, "point", range(len(points)))
+    return df
+
+
+#: the tidy table's columns before the factor values: a row is one value of one point x replication
+TIDY_COLUMNS = ("point", "rep", "metric", "interval", "value")
+
+
+def tidy_rows(point: int, res: Results, interval_metrics: tuple[str, ...]) -> pd.DataFrame:
+    """A run's rows in the sweep's tidy long form: run-level KPIs and journeys (``interval`` -1), then
+    ``interval_metrics`` by interval. Written once; wide views are derived by :class:`SweepResults`."""
+    kp = res.kpis.reset_index().melt(id_vars="rep", var_name="metric", value_name="value").assign(interval=-1)
+    iv = res.intervals[["rep", "interval", *interval_metrics]].melt(id_vars=["rep", "interval"], var_name="metric",
+                                                                     value_name="value")
+    rows = pd.concat([kp, iv, res.journeys.assign(interval=-1)], ignore_index=True)
+    rows.insert(0, "point", point)
+    return rows.astype({"point": np.int64, "rep": np.int32, "interval": np.int32, "value": float})[list(TIDY_COLUMNS)]
+
+
+@dataclass
+class SweepResults:
+    """A sweep's tidy table (one row per point x replication x KPI, journey metric or interval metric, the
+    factor values as columns), its points and its manifest; wide views are derived from the table."""
+
+    table: pd.DataFrame
+    points: pd.DataFrame
+    manifest: dict
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "SweepResults":
+        """Read a sweep folder: its results table, or the finished parts of a sweep not yet assembled."""
+        folder = Path(folder)
+        manifest = _manifest_of(folder, "sweep")
+        points = points_frame(manifest["points"])
+        if (folder / RESULTS_TABLE).exists():
+            table = read_table(folder / RESULTS_TABLE)
+        else:  # not finished: the parts written so far, each (point, replication) once
+            _, tables = scan_parts(folder / PARTS, len(points), int(manifest.get("reps", 0)), repair=False)
+            rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(TIDY_COLUMNS))
+            table = assemble(points, rows)
+        return cls(table=table, points=points, manifest=manifest)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name", ""))
+
+    def run_rows(self, point: int | None = None) -> pd.DataFrame:
+        """Run-level rows (KPIs and journey metrics), of one point or all."""
+        t = self.table[self.table["interval"] == -1]
+        return t if point is None else t[t["point"] == point]
+
+    def kpis(self, point: int) -> pd.DataFrame:
+        """One row per replication, one column per KPI of the registry, for one point."""
+        t = self.run_rows(point)
+        t = t[t["metric"].isin(KPIS)]
+        wide = t.pivot(index="rep", columns="metric", values="value")
+        wide.columns.name = None
+        wide.index = wide.index.astype(np.int64)  # as Results.kpis
+        return wide[[k for k in KPIS if k in wide.columns]]
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Every point's KPIs: mean and Student-t CI over replications, factor values as columns."""
+        frames = []
+        for p in self.finished_points():
+            s = summarize(self.kpis(p), confidence).rename_axis("kpi").reset_index()
+            s.insert(0, "point", p)
+            frames.append(s)
+        return self.points.merge(pd.concat(frames, ignore_index=True), on="point")
+
+    def finished_points(self) -> list[int]:
+        """Points with at least one replication in the table."""
+        return sorted(int(p) for p in self.table["point"].unique())
+
+    def baseline_of(self, point: int) -> int:
+        """The point that ``point`` is compared with (the sweep's baseline rule; default the first point)."""
+        base_of = self.manifest.get("baseline_of") or []
+        return int(base_of[point]) if point < len(base_of) else 0
+
+    def paired(self, baseline: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """Every point minus its baseline point, per KPI, paired by replication (common random numbers).
+
+        ``baseline`` forces one point as every point's baseline; by default the sweep's own baseline rule.
+        """
+        frames = []
+        for p in self.finished_points():
+            b = self.baseline_of(p) if baseline is None else baseline
+            d = paired_difference(self.kpis(b), self.kpis(p), confidence).rename_axis("kpi").reset_index()
+            d.insert(0, "point", p)
+            d.insert(1, "baseline", b)
+            frames.append(d)
+        return self.points.merge(pd.concat(frames, ignore_index=True), on="point")
+
+    def journeys(self, point: int | None = None) -> pd.DataFrame:
+        """Wait-CDF points and journey flows per replication (long: point, rep, metric, value).
+
+        A flow absent from a replication was not taken in it (count 0)."""
+        t = self.run_rows(point)
+        t = t[t["metric"].str.contains(":", regex=False)]
+        return t[["point", "rep", "metric", "value"]].reset_index(drop=True)
+
+    def intervals(self, point: int | None = None) -> pd.DataFrame:
+        """Mean over replications of each interval metric, per point (wide: one column per metric)."""
+        t = self.table[self.table["interval"] >= 0]
+        if point is not None:
+            t = t[t["point"] == point]
+        m = t.groupby(["point", "interval", "metric"], as_index=False)["value"].mean()
+        wide = m.pivot(index=["point", "interval"], columns="metric", values="value").reset_index()
+        wide.columns.name = None
+        return self.points.merge(wide, on="point")
+
+
+def assemble(points: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table: the factor values as columns, in a canonical order (whatever order parts finished in)."""
+    table = points.merge(rows, on="point", how="right")
+    return table.sort_values(["point", "rep", "interval", "metric"], kind="stable").reset_index(drop=True)

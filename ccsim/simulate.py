@@ -1,14 +1,28 @@
 """``simulate``: sample demand per replication (common random numbers) and run it through an engine."""
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 from .config import Scenario
 from .demand import sample_demand
 from .engines import DEFAULT_ENGINE, get_engine
 from .engines.compiled import compile_scenario
-from .errors import ScenarioError
+from .errors import OptionError
 from .results import Results, collect
+
+
+#: replications, seeds and replication numbers: numpy's SeedSequence takes any whole number >= 0, but the
+#: replication number and the seed are stored as 64-bit integers in results
+MAX_WHOLE = 2**63 - 1
+
+
+def _whole(name: str, value, low: int) -> int:
+    """``value`` as a Python int if it is a whole number (numpy integers too, booleans not) in [low, 2^63)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= MAX_WHOLE:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise OptionError(name, f"must be a whole number >= {low} (got {shown})")
+    return int(value)
 
 
 def simulate(scenario: Scenario, engine: str = DEFAULT_ENGINE, reps: int = 10, seed: int = 1, *,
@@ -19,12 +33,14 @@ def simulate(scenario: Scenario, engine: str = DEFAULT_ENGINE, reps: int = 10, s
 
     ``keep_calls=False`` keeps only KPIs (memory stays flat); ``progress(done, total)`` is called per replication.
     """
-    if not isinstance(reps, int) or reps < 1:
-        raise ScenarioError("reps", f"must be a whole number >= 1 (got {reps!r})")
-    if not isinstance(first_rep, int) or first_rep < 0:
-        raise ScenarioError("first_rep", f"must be a whole number >= 0 (got {first_rep!r})")
-    if not isinstance(seed, int) or seed < 0:
-        raise ScenarioError("seed", f"must be a whole number >= 0 (got {seed!r})")
+    reps = _whole("reps", reps, 1)
+    first_rep = _whole("first_rep", first_rep, 0)
+    seed = _whole("seed", seed, 0)
+    if first_rep + reps - 1 > MAX_WHOLE:
+        raise OptionError("first_rep", f"replications {first_rep} to {first_rep + reps - 1} go beyond {MAX_WHOLE}")
+    if not isinstance(scenario, Scenario):
+        raise OptionError("scenario", f"must be a ccsim.Scenario (got {type(scenario).__name__})",
+                          "make one with ccsim.load_scenario or ccsim.scenario_from_dict")
     run = get_engine(engine)
     comp = compile_scenario(scenario)
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit  # Student t quantile (scipy.stats costs half a second to import)
 
 from . import erlang
 from .config import Scenario
 from .demand import rate_segments
 from .engines import DEFAULT_ENGINE
-from .errors import ScenarioError
+from .errors import OptionError
+from .kpis import t_half_width
 from .simulate import simulate
 
 _TARGET = re.compile(r"^\s*([a-z_]+)\s*(>=|<=)\s*([0-9.eE+-]+)\s*$")
@@ -39,15 +39,15 @@ class Target:
     def parse(cls, text: str) -> "Target":
         m = _TARGET.match(text)
         if not m:
-            raise ScenarioError("--target", f"cannot read {text!r}", 'write KPI>=VALUE or KPI<=VALUE, e.g. "service_level>=0.8"')
+            raise OptionError("--target", f"cannot read {text!r}", 'write KPI>=VALUE or KPI<=VALUE, e.g. "service_level>=0.8"')
         kpi, op, value = m.group(1), m.group(2), float(m.group(3))
         if kpi not in TARGET_KPIS:
-            raise ScenarioError("--target", f"unknown KPI {kpi!r}", f"use one of {', '.join(TARGET_KPIS)}")
+            raise OptionError("--target", f"unknown KPI {kpi!r}", f"use one of {', '.join(TARGET_KPIS)}")
         if (kpi == "service_level" and op != ">=") or (kpi != "service_level" and op != "<="):
-            raise ScenarioError("--target", f"{text!r} asks for the wrong direction",
+            raise OptionError("--target", f"{text!r} asks for the wrong direction",
                                 "service_level>=..., abandon_rate<=..., asa<=...")
         if kpi != "asa" and not 0 < value < 1:
-            raise ScenarioError("--target", f"{kpi} target must be between 0 and 1 (got {value:g})")
+            raise OptionError("--target", f"{kpi} target must be between 0 and 1 (got {value:g})")
         return cls(kpi, op, value)
 
     def met(self, mean: float, half: float) -> bool:
@@ -205,7 +205,7 @@ class _Evaluator:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.nanmean(np.where(k > 0, m, 0.0), axis=0) if m.size else np.zeros(n)
                 sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.zeros(n)
-            half = np.where(k > 1, stdtrit(np.maximum(k - 1, 1), 0.975) * sd / np.sqrt(np.maximum(k, 1)), np.inf)
+            half = np.where(k > 1, t_half_width(sd, k, 0.95), np.inf)
             sl = np.array([t.slack(mu, h) for mu, h in zip(mean, half)])
             slack = np.minimum(slack, np.where(np.isnan(sl), 0.0, sl))
         slack = np.where(offered < self.min_offered, 0.0, slack)
@@ -226,9 +226,9 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     target) keep their starting staffing. Without ``by_interval`` one number per group holds all day.
     """
     if not targets:
-        raise ScenarioError("--target", "no target given", 'add e.g. --target "service_level>=0.8"')
+        raise OptionError("--target", "no target given", 'add e.g. --target "service_level>=0.8"')
     if reps < 5:
-        raise ScenarioError("--reps", f"{reps} replications cannot give a useful confidence interval",
+        raise OptionError("--reps", f"{reps} replications cannot give a useful confidence interval",
                             "use at least 5 (20 for a day with busy-day variation)")
     ev = _Evaluator(sc, targets, reps, seed, engine, min_offered)
     plan = (start if start is not None else erlang_plan(sc, targets, "A", by_interval)).astype(np.int64).copy()
@@ -265,7 +265,7 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
                     trial[j] = g
         if not trial:
             return Plan("simulated", plan, tuple(sc.design.groups), sc.interval, evaluations=ev.count)
-    raise ScenarioError("--target", f"no staffing plan meeting {', '.join(map(str, targets))} found in "
+    raise OptionError("--target", f"no staffing plan meeting {', '.join(map(str, targets))} found in "
                         f"{max_iterations} simulated iterations", "relax the targets or check the scenario")
 
 
@@ -292,7 +292,7 @@ def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 1
         k = np.sum(~np.isnan(m), axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.nanmean(m, axis=0)
-            half = stdtrit(np.maximum(k - 1, 1), 1 - alpha / 2) * np.nanstd(m, axis=0, ddof=1) / np.sqrt(np.maximum(k, 1))
+            half = t_half_width(np.nanstd(m, axis=0, ddof=1), k, 1 - alpha)
         optimistic = mean + half if t.op == ">=" else mean - half
         miss = (optimistic < t.value) if t.op == ">=" else (optimistic > t.value)
         ok &= ~np.where(np.isnan(mean), False, miss)
@@ -315,7 +315,7 @@ def compare_plans(sc: Scenario, targets: list[Target], *, by_interval: bool = Tr
                   validation_reps: int = 40) -> tuple[list[Plan], pd.DataFrame]:
     """Erlang C, Erlang A and simulated plans, each validated in simulation with fresh seeds."""
     if not 0 <= shrinkage < 1:
-        raise ScenarioError("--shrinkage", f"must be in [0, 1) (got {shrinkage:g})", "e.g. 0.3 for 30%")
+        raise OptionError("--shrinkage", f"must be in [0, 1) (got {shrinkage:g})", "e.g. 0.3 for 30%")
     c = Plan("erlang_c", erlang_plan(sc, targets, "C", by_interval), tuple(sc.design.groups), sc.interval, shrinkage)
     a = Plan("erlang_a", erlang_plan(sc, targets, "A", by_interval), tuple(sc.design.groups), sc.interval, shrinkage)
     s = simulated_plan(sc, targets, by_interval=by_interval, reps=reps, seed=seed, engine=engine, start=a.agents)

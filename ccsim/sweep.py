@@ -23,14 +23,17 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .config import Design, Scenario, _read_toml, load_scenario, scenario_from_dict
+from .config import Scenario, design_from_dict, load_scenario, scenario_from_dict
+from .limits import check_name
+from .tomlfile import read_toml
 from .engines import DEFAULT_ENGINE
-from .errors import ScenarioError
-from .metrics import KPIS, paired_difference, summarize
-from .results import _atomic, now_iso
+from .errors import OptionError, ScenarioError
+from .results import TIDY_COLUMNS, SweepResults, assemble, points_frame, tidy_rows
+from .simulate import simulate
+from .store import (MANIFEST, PARTS, RESULTS_TABLE, now_iso, part_name, read_manifest, scan_parts, stamp, write_json,
+                    write_table)
 
 #: interval metrics kept in sweep tables (one row per interval)
 INTERVAL_METRICS = ("offered", "service_level", "abandon_rate", "asa", "agents", "occupancy")
@@ -40,22 +43,10 @@ DESIGN = "design"  # the factor that swaps the whole design
 # --------------------------------------------------------------------------- the work of one task
 def run_task(spec: dict) -> pd.DataFrame:
     """Simulate one point for a block of replications; return its tidy rows (runs in any process)."""
-    from .simulate import simulate
-
     sc = scenario_from_dict(spec["scenario"])
     res = simulate(sc, engine=spec["engine"], reps=spec["reps"], seed=spec["seed"], first_rep=spec["first_rep"],
                    keep_calls=False)
-    kp = res.kpis.reset_index().melt(id_vars="rep", var_name="metric", value_name="value")
-    kp["interval"] = -1
-    iv = res.intervals[["rep", "interval", *INTERVAL_METRICS]].melt(id_vars=["rep", "interval"], var_name="metric",
-                                                                     value_name="value")
-    jr = res.journeys.assign(interval=-1)
-    rows = pd.concat([kp, iv, jr], ignore_index=True)
-    rows.insert(0, "point", spec["point"])
-    rows["interval"] = rows["interval"].astype(np.int32)
-    rows["rep"] = rows["rep"].astype(np.int32)
-    rows["value"] = rows["value"].astype(float)
-    return rows[["point", "rep", "metric", "interval", "value"]]
+    return tidy_rows(spec["point"], res, INTERVAL_METRICS)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -81,15 +72,14 @@ class Sweep:
     chunk: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or any(c in self.name for c in "/\\"):
-            raise ScenarioError("name", f"{self.name!r} is not a usable sweep name", "use letters, digits, - and _")
+        check_name("name", self.name)  # the default results folder is results/<name>
         if not isinstance(self.reps, int) or self.reps < 1:
             raise ScenarioError("reps", f"must be a whole number >= 1 (got {self.reps!r})")
         for path, values in self.factors.items():
             if path == DESIGN:
                 if not isinstance(values, dict) or not values:
                     raise ScenarioError("factors.design", "must map labels to designs", 'write design = {silo = "silo.toml", ...}')
-                self.factors[DESIGN] = {k: v if isinstance(v, Design) else Design.model_validate(v) for k, v in values.items()}
+                self.factors[DESIGN] = {k: design_from_dict(v, f"factors.design.{k}") for k, v in values.items()}
             elif not isinstance(values, list) or not values:
                 raise ScenarioError(f"factors.{path}", "must be a non-empty list of values (or a range table)")
         pts = self.points()
@@ -137,13 +127,18 @@ class Sweep:
         return pts.index(want)
 
     # -- tasks
-    def tasks(self, chunk: int) -> list[dict]:
-        """Task specs: one point and a block of ``chunk`` replications each (plain data, picklable)."""
+    def tasks(self, chunk: int, done: set[tuple[int, int]] = frozenset()) -> list[dict]:
+        """Task specs for every (point, replication) not in ``done``: one point and a block of at most
+        ``chunk`` consecutive replications each (plain data, picklable). The unit of work is the pair;
+        chunking only batches it, so a task's rows never depend on how the work was cut."""
         out = []
         for i, p in enumerate(self.points()):
+            missing = [r for r in range(self.reps) if (i, r) not in done]
+            if not missing:
+                continue
             sc = self.scenario_at(p).model_dump(mode="json")
-            for r0 in range(0, self.reps, chunk):
-                out.append({"point": i, "first_rep": r0, "reps": min(chunk, self.reps - r0), "seed": self.seed,
+            for block in _blocks(missing, chunk):
+                out.append({"point": i, "first_rep": block[0], "reps": len(block), "seed": self.seed,
                             "engine": self.engine, "scenario": sc})
         return out
 
@@ -167,69 +162,88 @@ class Sweep:
         process pool of ``workers`` processes (default: all cores; 1 = in this process).
         """
         if workers is not None and (not isinstance(workers, int) or workers < 1):
-            raise ScenarioError("--workers", f"must be a whole number >= 1 (got {workers!r})", "omit it to use all cores")
+            raise OptionError("--workers", f"must be a whole number >= 1 (got {workers!r})", "omit it to use all cores")
         out = Path(out) if out is not None else Path("results") / self.name
-        parts = out / "parts"
-        manifest_path = out / "manifest.json"
+        parts = out / PARTS
+        manifest_path = out / MANIFEST
         fp = self.fingerprint()
         if manifest_path.exists():
-            old = json.loads(manifest_path.read_text())
+            old = read_manifest(out)
             if not resume:
-                raise ScenarioError("--out", f"{out} already holds sweep results", "pass --resume to continue them, or choose another --out")
+                raise OptionError("--out", f"{out} already holds sweep results", "pass --resume to continue them, or choose another --out")
             if old.get("fingerprint") != fp:
-                raise ScenarioError("--resume", f"{out} holds a different sweep (changed factors, reps, seed or scenario)",
+                raise OptionError("--resume", f"{out} holds a different sweep (changed factors, reps, seed or scenario)",
                                     "choose another --out for the changed sweep")
         parts.mkdir(parents=True, exist_ok=True)
-        chunk = self.chunk or _auto_chunk(self)
-        tasks = self.tasks(chunk)
-        done = {p.name for p in parts.glob("*.parquet")}
-        todo = [t for t in tasks if _part_name(t) not in done]
-        from . import __version__
-        manifest = {"name": self.name, "fingerprint": fp, "ccsim_version": __version__, "engine": self.engine,
-                    "seed": self.seed, "reps": self.reps, "chunk": chunk, "n_tasks": len(tasks),
-                    "started": now_iso(), "finished": None,
-                    "baseline_of": [self.baseline_of(i) for i in range(len(self.points()))],
+        n_points, total = len(self.points()), len(self.points()) * self.reps
+        done, tables = scan_parts(parts, n_points, self.reps, repair=True)
+        # the batch size is kept with the results (a later run batches the same way; identity is the pair)
+        chunk = int(old.get("chunk") or 0) if manifest_path.exists() else 0
+        chunk = chunk or self.chunk or (_auto_chunk(self) if len(done) < total else 1)
+        todo = self.tasks(chunk, done)
+        manifest = {"kind": "sweep", "name": self.name, "fingerprint": fp, **stamp(), "engine": self.engine,
+                    "seed": self.seed, "reps": self.reps, "chunk": chunk, "started": now_iso(), "finished": None,
+                    "baseline_of": [self.baseline_of(i) for i in range(n_points)],
                     "points": self.points(), "definition": self.definition()}
         if manifest_path.exists():
-            manifest["started"] = json.loads(manifest_path.read_text()).get("started", manifest["started"])
-        _atomic(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str)))
-        n_done = len(tasks) - len(todo)
+            manifest["started"] = old.get("started", manifest["started"])
+            manifest["finished"] = old.get("finished") if not todo else None
+        write_json(manifest_path, manifest)
+        n_done = len(done)
         if progress:
-            progress(n_done, len(tasks))
-
-        def write(spec: dict, rows: pd.DataFrame) -> None:
-            nonlocal n_done
-            _atomic(parts / _part_name(spec), lambda p: rows.to_parquet(p, index=False))
-            n_done += 1
+            progress(n_done, total)
+        for spec, rows in _execute(todo, client=client, scheduler=scheduler, workers=workers):
+            write_table(parts / part_name(spec["point"], spec["first_rep"], spec["reps"]), rows)
+            tables.append(rows)
+            n_done += spec["reps"]
             if progress:
-                progress(n_done, len(tasks))
+                progress(n_done, total)
+        points = points_frame(self.points())
+        rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(TIDY_COLUMNS))
+        table = assemble(points, rows)
+        if len(set(zip(table["point"], table["rep"]))) != total:  # never write an incomplete table as finished
+            raise RuntimeError(f"sweep {self.name}: {total - len(set(zip(table['point'], table['rep'])))} "
+                               "replications are missing after the run")
+        write_table(out / RESULTS_TABLE, table)
+        manifest["finished"] = manifest["finished"] or now_iso()
+        write_json(manifest_path, manifest)
+        return SweepResults(table=table, points=points, manifest=manifest)
 
-        if todo:
-            for spec, rows in _execute(todo, client=client, scheduler=scheduler, workers=workers):
-                write(spec, rows)
-        table = _assemble(self, sorted(parts.glob("*.parquet")))
-        _atomic(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
-        manifest["finished"] = now_iso()
-        _atomic(manifest_path, lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str)))
-        return SweepResults(table=table, points=_points_frame(self.points()), manifest=manifest)
 
-
-def _part_name(spec: dict) -> str:
-    return f"p{spec['point']:05d}-r{spec['first_rep']:06d}-{spec['reps']:04d}.parquet"
+def _blocks(reps: list[int], size: int) -> list[list[int]]:
+    """Consecutive runs of ``reps`` (sorted), each cut into blocks of at most ``size``."""
+    out: list[list[int]] = []
+    for r in reps:
+        if out and r == out[-1][-1] + 1 and len(out[-1]) < size:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
 
 
 def _auto_chunk(sweep: Sweep) -> int:
     """Replications per task so a task lasts about two seconds: per-task overhead (tens of ms) stays < 5%."""
-    from .simulate import simulate
-
     t0 = time.perf_counter()
     simulate(sweep.scenario_at(sweep.points()[0]), engine=sweep.engine, reps=1, seed=sweep.seed, keep_calls=False)
     per_rep = max(time.perf_counter() - t0, 1e-4)
     return max(1, min(sweep.reps, math.ceil(2.0 / per_rep)))
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a pool worker: exit as soon as the process that started the sweep is gone (killed or not), so no
+    worker outlives the command (a killed parent cannot tell its workers; they notice within 0.2 s)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="ccsim-parent-watch").start()
+
+
 def _execute(todo: list[dict], *, client=None, scheduler=None, workers=None) -> Iterable[tuple[dict, pd.DataFrame]]:
     """Yield (spec, rows) as tasks finish, on Dask, a local pool, or in this process."""
+    if not todo:
+        return
     if client is not None or scheduler is not None:
         from distributed import Client, as_completed as dask_completed
 
@@ -250,7 +264,8 @@ def _execute(todo: list[dict], *, client=None, scheduler=None, workers=None) -> 
         return
     # fork shares this process's imports and compiled kernels (workers start at once); spawn when threads run
     ctx = get_context("fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(run_task, spec): spec for spec in todo}
         try:
             for fut in as_completed(futures):
@@ -259,83 +274,6 @@ def _execute(todo: list[dict], *, client=None, scheduler=None, workers=None) -> 
             for f in futures:
                 f.cancel()
             raise
-
-
-def _points_frame(points: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(points) if points and points[0] else pd.DataFrame(index=range(len(points)))
-    df.insert(0, "point", range(len(points)))
-    return df
-
-
-def _assemble(sweep: Sweep, files: list[Path]) -> pd.DataFrame:
-    """The tidy table: every part, the factor values as columns, in a canonical order."""
-    rows = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame(
-        columns=["point", "rep", "metric", "interval", "value"])
-    pts = _points_frame(sweep.points())
-    table = pts.merge(rows, on="point", how="right")
-    return table.sort_values(["point", "rep", "interval", "metric"], kind="stable").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- results
-@dataclass
-class SweepResults:
-    """A sweep's tidy table (one row per point x replication x KPI-or-interval) and what it means."""
-
-    table: pd.DataFrame
-    points: pd.DataFrame
-    manifest: dict
-
-    @classmethod
-    def load(cls, out: str | Path) -> "SweepResults":
-        """Read a finished (or partly finished) sweep directory."""
-        out = Path(out)
-        manifest = json.loads((out / "manifest.json").read_text())
-        table = (pd.read_parquet(out / "results.parquet") if (out / "results.parquet").exists() else
-                 pd.concat([pd.read_parquet(f) for f in sorted((out / "parts").glob("*.parquet"))], ignore_index=True)
-                 .merge(_points_frame(manifest["points"]), on="point"))
-        return cls(table=table, points=_points_frame(manifest["points"]), manifest=manifest)
-
-    def kpis(self, point: int) -> pd.DataFrame:
-        """One row per replication, one column per run-level KPI, for one point."""
-        t = self.table[(self.table["point"] == point) & (self.table["interval"] == -1)]
-        wide = t.pivot(index="rep", columns="metric", values="value")
-        return wide[[k for k in KPIS if k in wide.columns]]
-
-    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """Every point's KPIs: mean and Student-t CI over replications, factor values as columns."""
-        frames = []
-        for p in self.points["point"]:
-            s = summarize(self.kpis(p), confidence).rename_axis("kpi").reset_index()
-            s.insert(0, "point", p)
-            frames.append(s)
-        return self.points.merge(pd.concat(frames, ignore_index=True), on="point")
-
-    def paired(self, baseline: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
-        """Every point minus its baseline point, per KPI, paired by replication (common random numbers).
-
-        ``baseline`` forces one point as every point's baseline; by default the sweep's own baseline rule.
-        """
-        base_of = self.manifest.get("baseline_of") or [0] * len(self.points)
-        frames = []
-        for p in self.points["point"]:
-            b = base_of[p] if baseline is None else baseline
-            d = paired_difference(self.kpis(b), self.kpis(p), confidence).rename_axis("kpi").reset_index()
-            d.insert(0, "point", p)
-            d.insert(1, "baseline", b)
-            frames.append(d)
-        return self.points.merge(pd.concat(frames, ignore_index=True), on="point")
-
-    def journeys(self) -> pd.DataFrame:
-        """Mean over replications of the wait CDF points and journey flows, per point (long form)."""
-        t = self.table[(self.table["interval"] == -1) & self.table["metric"].str.contains(":", regex=False)]
-        return self.points.merge(t.groupby(["point", "metric"], as_index=False)["value"].mean(), on="point")
-
-    def intervals(self) -> pd.DataFrame:
-        """Mean over replications of each interval metric, per point (wide: one column per metric)."""
-        t = self.table[self.table["interval"] >= 0]
-        m = t.groupby(["point", "interval", "metric"], as_index=False)["value"].mean()
-        wide = m.pivot(index=["point", "interval"], columns="metric", values="value").reset_index()
-        return self.points.merge(wide, on="point")
 
 
 # --------------------------------------------------------------------------- TOML
@@ -356,7 +294,7 @@ def _values(path: str, spec: Any) -> list:
 def load_sweep(path: str | Path, engine: str | None = None) -> Sweep:
     """Read a sweep TOML file (paths inside are relative to it)."""
     path = Path(path)
-    data = _read_toml(path, "sweep")
+    data = read_toml(path, "sweep")
     known = {"name", "description", "base", "reps", "seed", "engine", "factors", "points", "baseline", "chunk"}
     for k in data:
         if k not in known:

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ccsim.engines import DEFAULT_ENGINE
-from ccsim.metrics import format_kpi as fmt  # noqa: F401  (the experiments' formatter)
+from ccsim.kpis import format as fmt  # noqa: F401  (the registry's formatter)
+from ccsim.kpis import label
 from ccsim.sweep import Sweep, SweepResults
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +43,11 @@ def wide(summary: pd.DataFrame, kpis: list[str], value: str = "mean") -> pd.Data
     """Sweep summary as one row per point, one column per KPI."""
     w = summary[summary["kpi"].isin(kpis)].pivot(index="point", columns="kpi", values=value)
     return w[kpis]
+
+
+def labels(kpis: list[str], thr: float = 20) -> list[str]:
+    """Column headers of KPI columns: the registry's labels."""
+    return [label(k, thr) for k in kpis]
 
 
 def show(title: str, rows: list[list[str]], header: list[str]) -> None:

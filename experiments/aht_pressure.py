@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, labels, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     paired = res.paired().set_index(["point", "kpi"])
     rows = [[f"{p:.0%}", *[fmt(k, mean.loc[i, k]) for k in kpis]] for i, p in enumerate(PRESSURE)]
     show(f"Handle-time pressure ({args.reps} days per level, engine {args.engine}, {secs:.0f} s)", rows,
-         ["shorter talk", "AHT", "FCR", "offered", "repeats", "occupancy", "SL", "aband.", "in system"])
+         ["shorter talk", *labels(kpis, silo.sl_threshold)])
     last = len(PRESSURE) - 1
     d = lambda k: paired.loc[(last, k), "diff"]
     verdict = "lighter" if d("occupancy") < 0 else "heavier"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import console, parse_args, run_sweep, show
+from _common import console, label, parse_args, run_sweep, show
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = lo <= exact[k] <= hi
             covered += ok
             total += 1
-            rows.append([f"{p[PATH_AGENTS]}", "none" if pat is None else f"{pat:g} s", k, f"{exact[k]:.4f}",
+            rows.append([f"{p[PATH_AGENTS]}", "none" if pat is None else f"{pat:g} s", label(k), f"{exact[k]:.4f}",
                          f"{m:.4f}", f"[{lo:.4f}, {hi:.4f}]", f"{m - exact[k]:+.4f}", "yes" if ok else "NO"])
     show(f"Simulation vs exact Erlang A/C ({args.reps} x 8 h per case, engine {args.engine}, {secs:.0f} s)", rows,
          ["agents", "patience", "KPI", "exact", "simulated", "95% CI", "error", "covered"])

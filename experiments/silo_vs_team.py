@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import sys
 
-from _common import HERE, console, fmt, parse_args, run_sweep, show, wide
+from _common import HERE, console, fmt, label, labels, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import load_sweep
 
 KPIS = ["service_level", "abandon_rate", "asa", "transfers_per_call", "handoffs_per_call", "reexplanations_per_call",
         "fcr", "offered", "mean_time_in_system", "occupancy", "cost"]
+
+
+TABLE = ["service_level", "abandon_rate", "asa", "reexplanations_per_call", "fcr", "mean_time_in_system", "cost"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except ccsim.ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    thr = sweep.base.sl_threshold
     pts = res.points.set_index("point")
     mean = wide(res.summary(), KPIS)
     paired = res.paired()
@@ -38,13 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for p in pts.index:
         rows.append([pts.loc[p, "design"], f"{pts.loc[p, scale_col]:.0%}",
-                     *[fmt(k, mean.loc[p, k]) for k in ("service_level", "abandon_rate", "asa", "reexplanations_per_call",
-                                                         "fcr", "mean_time_in_system", "cost")]])
+                     *[fmt(k, mean.loc[p, k]) for k in TABLE]])
     show(f"Silo vs team by headcount ({sweep.reps} days each, engine {args.engine}, {secs:.0f} s)", rows,
-         ["design", "staff", "SL", "aband.", "ASA", "re-expl.", "FCR", "in system", "cost"])
+         ["design", "staffing", *labels(TABLE, thr)])
     at = pts[(pts["design"] == "team") & (pts[scale_col] == 1.0)].index[0]
     d = paired[paired["point"] == at].set_index("kpi")
-    rows = [[k, fmt(k, d.loc[k, "diff"], True), f"[{fmt(k, d.loc[k, 'ci_low'], True)}, {fmt(k, d.loc[k, 'ci_high'], True)}]"]
+    rows = [[label(k, thr), fmt(k, d.loc[k, "diff"], True), f"[{fmt(k, d.loc[k, 'ci_low'], True)}, {fmt(k, d.loc[k, 'ci_high'], True)}]"]
             for k in KPIS]
     show("Team - silo at the planned headcount (paired by replication, 95% CI)", rows, ["KPI", "difference", "95% CI"])
     t = d.loc

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 
-from _common import SCENARIOS, console, fmt, parse_args, show
+from _common import SCENARIOS, console, fmt, label, parse_args, show
 
 import ccsim
 from ccsim.staffing import Target, compare_plans, plan_toml
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
         plans, table = compare_plans(sc, TARGETS, by_interval=True, reps=args.reps, seed=1, engine=args.engine,
                                      shrinkage=SHRINKAGE)
-        rows = []
+        rows, thr = [], sc.sl_threshold
         for p in table.index:
             r = table.loc[p]
             rows.append([p, f"{r['agent_hours']:,.0f}", f"{r['scheduled_agent_hours']:,.0f}", fmt("cost", r["cost"]),
@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
                          fmt("service_level", r["worst_interval_service_level"]),
                          f"{r['intervals_met_on_average']}/{r['busy_intervals']}"])
         show(f"{name}: three staffing plans, validated on 40 fresh days", rows,
-             ["plan", "agent-h", f"scheduled ({SHRINKAGE:.0%} shr.)", "cost", "SL", "aband.", "worst SL", "intervals ok"])
+             ["plan", "agent-hours", f"scheduled ({SHRINKAGE:.0%} shrinkage)", label("cost"), label("service_level", thr),
+              label("abandon_rate"), f"{label('service_level', thr)}, worst interval", "busy intervals met"])
         table.to_csv(args.out / f"{name}_comparison.csv")
         plans[-1].frame().to_csv(args.out / f"{name}_plan.csv", index=False)
         (args.out / f"{name}_staffed.toml").write_text(plan_toml(sc, plans[-1]))

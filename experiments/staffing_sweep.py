@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, labels, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
              *[fmt(k, mean.loc[p, k]) for k in mean.columns],
              "yes" if (low[p] >= 0.8 and high[p] <= 0.05) else "no"] for p in pts.index]
     show(f"Cost-service frontier ({args.reps} days per point, engine {args.engine}, {secs:.0f} s)", rows,
-         ["design", "staff", "SL", "aband.", "ASA", "occupancy", "cost/day", "meets 80/20 & 5%"])
+         ["design", "staffing", *labels(list(mean.columns), silo.sl_threshold), "meets 80/20 & 5%"])
     for design in ("silo", "team"):
         ok = [p for p in pts.index if pts.loc[p, "design"] == design and low[p] >= 0.8 and high[p] <= 0.05]
         if ok:

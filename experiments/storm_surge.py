@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from _common import SCENARIOS, console, fmt, parse_args, run_sweep, show, wide
+from _common import SCENARIOS, console, fmt, labels, parse_args, run_sweep, show, wide
 
 import ccsim
 from ccsim.sweep import Sweep
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         after = [i for i in range(int(END // 1800), 48) if sl.get(i, 0) >= 0.8]
         rec = f"{after[0] / 2:.1f}h" if after else "never"
         rows.append([label[p], *[fmt(k, mean.loc[p, k]) for k in mean.columns], f"{sl.min():.0%}", rec])
-    show("The whole storm day", rows, ["point", "offered", "SL", "aband.", "in system", "repeats", "worst", "80% again"])
+    show("The whole storm day", rows, ["point", *labels(list(mean.columns), silo.sl_threshold), "worst interval", "80% again"])
     console.print("Proactive notifications cut the calls offered in the surge and with them the abandonment "
                   "and the redials that feed the evening backlog; compare '80% again' between points.")
     console.print(f"results in {args.out}/")

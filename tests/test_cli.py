@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccsim.cli import app
+from ccsim.kpis import KPIS, label
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 ERLANG_A = str(SCENARIOS / "erlang_a.toml")
@@ -36,7 +37,7 @@ def test_run_writes_results(tmp_path):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario"] == "erlang_a" and manifest["seed"] == 7
-    assert "service_level" in res.stdout and str(out) in res.stdout
+    assert "Service level (20 s)" in res.stdout and str(out) in res.stdout
 
 
 def test_run_no_calls_default_out_dir(tmp_path, monkeypatch):
@@ -58,6 +59,16 @@ def test_run_json_is_pure_json(tmp_path):
 
 def test_same_seed_same_json(tmp_path):
     assert run_json(tmp_path / "a") == run_json(tmp_path / "b")
+
+
+def test_run_table_shows_the_registry_labels_and_the_manifest_keeps_overrides(tmp_path):
+    res = run_cli("run", ERLANG_A, *SMALL, "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    for name in KPIS:
+        assert label(name, 20) in res.stdout, name
+    assert "abandon_rate " not in res.stdout  # people's labels, not the column names
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert m["overrides"] == {"horizon": 3600, "warmup": 600}
 
 
 def test_set_changes_result(tmp_path):
@@ -88,10 +99,23 @@ def test_bad_input_is_one_line_exit_2(tmp_path, extra, words):
     assert not (tmp_path / "out").exists()
 
 
-def test_malformed_toml(tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\nhorizon = = 3600\n')
-    _assert_user_error(run_cli("run", str(bad), "--out", str(tmp_path / "out")), "bad.toml", "TOML", "line 2")
+@pytest.mark.parametrize("name", ["../../escaped", "..", "/tmp/ccsim-escaped", "a/b", "nul\x00byte", " lead"])
+def test_no_scenario_name_writes_outside_results(tmp_path, monkeypatch, name):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    res = run_cli("run", ERLANG_A, *SMALL, "--set", f"name={json.dumps(name)}")
+    _assert_user_error(res, "name", "folder name")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["work"]
+    assert not Path("/tmp/ccsim-escaped").exists()
+
+
+def test_usage_errors_are_one_line_exit_2():
+    for args in (["run", ERLANG_A, "--reps", "abc"], ["run", ERLANG_A, "--bogus"], ["nosuchcommand"]):
+        p = subprocess.run([sys.executable, "-m", "ccsim.cli", *args], capture_output=True, text=True, timeout=120)
+        lines = p.stderr.strip().splitlines()
+        assert p.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), (args, p.stderr)
+        assert "--help" in lines[0] and "Traceback" not in p.stderr and "╭" not in p.stdout + p.stderr
 
 
 def test_missing_file(tmp_path):
@@ -112,7 +136,7 @@ def test_validate_with_bad_set():
 def test_erlang():
     res = run_cli("erlang", "--arrival-rate", "0.1666667", "--aht", "300", "--agents", "55", "--patience", "120")
     assert res.exit_code == 0, res.output
-    assert "service_level" in res.stdout and "%" in res.stdout
+    assert "Service level (20 s)" in res.stdout and "91.2%" in res.stdout  # exact Erlang A: 0.9120
     res = run_cli("erlang", "--arrival-rate", "0.1666667", "--aht", "300", "--agents", "55", "--json")
     assert 0.0 <= json.loads(res.stdout)["kpis"]["service_level"] <= 1.0
 

@@ -1,4 +1,5 @@
-"""Demand sampling: distributions, arrivals, needs, misroutes, and common random numbers."""
+"""Demand sampling: arrivals, needs, misroutes, and common random numbers (the distributions themselves are
+tested in test_distributions.py)."""
 from __future__ import annotations
 
 import copy
@@ -8,41 +9,10 @@ import sys
 
 import numpy as np
 import pytest
-from pydantic import TypeAdapter
 
 from ccsim.demand import expected_arrivals, sample_demand
-from ccsim.distributions import Distribution
 
 from centers import ROOT, build, two_skill_center
-
-DIST = TypeAdapter(Distribution)
-
-
-@pytest.mark.parametrize("spec, mean, sd", [
-    ({"dist": "exponential", "mean": 120}, 120, 120),
-    ({"dist": "lognormal", "mean": 300, "cv": 0.8}, 300, 240),
-    ({"dist": "gamma", "mean": 50, "cv": 0.5}, 50, 25),
-    ({"dist": "uniform", "low": 10, "high": 30}, 20, 20 / 12 ** 0.5),
-    ({"dist": "empirical", "values": [1, 2, 3, 10]}, 4, np.std([1, 2, 3, 10])),
-    (42, 42, 0),
-])
-def test_distribution_mean_and_spread(spec, mean, sd):
-    d = DIST.validate_python(spec)
-    x = d.sample(np.random.default_rng(1), 200_000)
-    assert d.mean_value == pytest.approx(mean)
-    assert abs(x.mean() - mean) <= 5 * sd / np.sqrt(x.size) + 1e-12
-    assert x.std() == pytest.approx(sd, rel=0.03, abs=1e-12)
-    assert (x >= 0).all()
-
-
-@pytest.mark.parametrize("spec", [
-    {"dist": "exponential", "mean": 0}, {"dist": "lognormal", "mean": 3, "cv": -1},
-    {"dist": "uniform", "low": 5, "high": 1}, {"dist": "empirical", "values": []},
-    {"dist": "empirical", "values": [1, -2]}, {"dist": "deterministic", "value": -1}, -3,
-])
-def test_invalid_distributions_are_rejected(spec):
-    with pytest.raises(ValueError):
-        DIST.validate_python(spec)
 
 
 def test_arrivals_are_poisson_per_interval():
@@ -119,6 +89,15 @@ def test_each_purpose_has_its_own_stream():
     for name in ("arrival", "talk", "acw", "resolve_u", "retry_u", "needs"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert not np.array_equal(a.patience, b.patience)
+
+
+def test_changing_the_design_leaves_demand_identical(silo, team):
+    other = silo.override({"design.groups.tech_agents.staffing": 30, "design.transfer_time": 90, "design.ivr.levels": 1})
+    for seed, rep in ((1, 0), (1, 3), (99, 0)):
+        base = sample_demand(silo, seed, rep)
+        assert base.n_callers > 0
+        assert base.equals(sample_demand(team, seed, rep)) and base.equals(sample_demand(other, seed, rep))
+    assert not sample_demand(silo, 1, 0).equals(sample_demand(silo, 1, 3))
 
 
 def _digest(sc_path: str, seed: int, rep: int) -> str:

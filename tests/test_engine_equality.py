@@ -19,7 +19,8 @@ from ccsim.demand import sample_demand
 from ccsim.engines import ENGINES, get_engine
 from ccsim.engines.compiled import compile_scenario
 from ccsim.engines.numba_engine import _run_records, numba_replication_kpis, run_numba
-from ccsim.metrics import KPIS, replication_kpis
+from ccsim.kpis import KPIS
+from ccsim.metrics import replication_kpis
 from ccsim.engines.simpy_engine import run_simpy
 from ccsim.errors import ScenarioError
 

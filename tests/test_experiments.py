@@ -20,3 +20,19 @@ def test_experiment_runs(name, tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert str(out) in p.stdout.replace("\n", "")
     assert any(out.iterdir())
+
+
+def test_experiment_reruns_cleanly_in_the_same_folder(tmp_path):
+    """A second run (warm numba cache: another batch size) finds the finished sweep and reports it again,
+    with exactly the same rows (it used to crash on duplicated rows)."""
+    import pandas as pd
+
+    out = tmp_path / "svt"
+    cmd = [sys.executable, str(ROOT / "experiments" / "silo_vs_team.py"), "--reps", "2", "--out", str(out)]
+    tables = []
+    for _ in range(2):
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr[-2000:]
+        tables.append(pd.read_parquet(out / "results.parquet"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert not tables[1].duplicated(["point", "rep", "metric", "interval"]).any()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import ccsim
@@ -38,8 +37,11 @@ def test_conservation_of_contacts(engine):
     k = res.kpis
     assert (k["offered"] == k["answered"] + k["abandoned"] + k["in_system"]).all()
     assert k["in_system"].sum() > 0
-    counts = res.calls["outcome"].value_counts()
-    assert counts.sum() == len(res.calls)
+    # the KPIs count the very records: contacts arriving in the window, by replication and outcome
+    c = res.calls[(res.calls["arrival"] >= sc.warmup) & (res.calls["arrival"] < sc.horizon)]
+    counts = c.groupby(["rep", "outcome"], observed=False).size().unstack()
+    for outcome in ("answered", "abandoned", "in_system"):
+        np.testing.assert_array_equal(counts.loc[k.index, outcome].to_numpy(), k[outcome].to_numpy(), err_msg=outcome)
 
 
 def test_agent_busy_time_never_exceeds_staffed_time(engine):
@@ -54,6 +56,7 @@ def test_agent_busy_time_never_exceeds_staffed_time(engine):
 def test_no_agent_serves_two_callers_at_once(engine):
     for mode in ("cold", "warm"):
         a = answered_legs(run(build(two_skill_center(mode)), engine))
+        assert a.groupby(["group", "agent"], observed=True).size().max() > 1  # agents do serve one caller after another
         for _, g in a.groupby(["group", "agent"], observed=True):
             g = g.sort_values("start")
             end = g["agent_end"].to_numpy()[:-1]
@@ -105,7 +108,7 @@ def test_reexplanation_only_after_cold_transfer(engine):
     res = run(build(two_skill_center("cold")), engine)
     legs = res.legs
     per_contact = legs[(legs["kind"] == "transfer") & (legs["outcome"] == "answered")].groupby(["rep", "contact"]).size()
-    calls = res.calls.set_index(res.calls.index)
+    calls = res.calls
     expected = np.zeros(len(calls), dtype=int)
     idx = per_contact.index.get_level_values("contact").to_numpy()
     expected[idx] = per_contact.to_numpy()
@@ -116,7 +119,6 @@ def test_reexplanation_only_after_cold_transfer(engine):
 def test_staffing_changes_at_interval_boundaries(engine):
     d = two_skill_center()
     d["design"]["groups"]["billing_agents"]["staffing"] = [0, 12, 1, 1, 12, 12, 12, 12]
-    d["demand"]["call_types"]["mixed"]["patience"] = None
     d["demand"]["call_types"]["mixed"].pop("patience")
     res = run(build(d), engine)
     a = answered_legs(res)
@@ -132,21 +134,8 @@ def test_staffing_changes_at_interval_boundaries(engine):
     assert 1800.0 <= out.staffed[g, 2] < 12 * 1800.0
 
 
-def test_same_seed_same_records_other_seed_other_records(engine):
-    sc = build(two_skill_center("warm"))
-    a, b, c = run(sc, engine, seed=5), run(sc, engine, seed=5), run(sc, engine, seed=6)
-    pd.testing.assert_frame_equal(a.calls, b.calls)
-    pd.testing.assert_frame_equal(a.legs, b.legs)
-    pd.testing.assert_frame_equal(a.kpis, b.kpis)
-    assert not a.calls["arrival"].equals(c.calls["arrival"])
-
-
-def test_changing_the_design_leaves_demand_identical(engine, silo, team):
-    for seed, rep in ((1, 0), (1, 3), (99, 0)):
-        assert sample_demand(silo, seed, rep).equals(sample_demand(team, seed, rep))
-        other = silo.override({"design.groups.tech_agents.staffing": 30, "design.transfer_time": 90,
-                               "design.ivr.levels": 1})
-        assert sample_demand(silo, seed, rep).equals(sample_demand(other, seed, rep))
+def test_both_designs_see_the_same_first_contacts(engine, silo, team):
+    # the demand itself is compared in test_demand.py; here, the engines' records of it
     short = {"horizon": 6 * 3600.0}
     s, t = run(silo.override(short), engine, seed=2), run(team.override(short), engine, seed=2)
     fs, ft = s.calls[s.calls["attempt"] == 0], t.calls[t.calls["attempt"] == 0]

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ccsim
-from ccsim import ScenarioError
+from ccsim import OptionError
 from ccsim.cli import app
 from ccsim.engines import DEFAULT_ENGINE
 from ccsim.staffing import Plan, Target, compare_plans, erlang_plan, plan_toml, simulated_plan
@@ -20,7 +20,7 @@ TARGETS = [Target.parse("service_level>=0.8"), Target.parse("abandon_rate<=0.05"
 def test_targets_parse_and_reject():
     assert Target.parse(" asa <= 30 ") == Target("asa", "<=", 30.0)
     for bad in ("service_level>0.8", "service_level<=0.8", "occupancy>=0.5", "abandon_rate<=5", "sl=0.8"):
-        with pytest.raises(ScenarioError, match="--target"):
+        with pytest.raises(OptionError, match="--target"):
             Target.parse(bad)
     t = Target.parse("service_level>=0.8")
     assert t.met(0.85, 0.04) and not t.met(0.85, 0.06)

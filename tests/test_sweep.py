@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import ccsim
-from ccsim import ScenarioError
+from ccsim import OptionError, ScenarioError
 from ccsim.sweep import Sweep, SweepResults, load_sweep
 
 from centers import SCENARIOS
@@ -92,7 +92,7 @@ def test_pool_and_single_process_give_identical_rows(tmp_path):
     b = load_sweep(f).run(tmp_path / "b", workers=2)
     pd.testing.assert_frame_equal(a.table, b.table)
     t = a.table
-    assert (t["metric"].isin(ccsim.metrics.KPIS) & (t["interval"] == -1)).sum() == 6 * 2 * len(ccsim.metrics.KPIS)
+    assert (t["metric"].isin(ccsim.kpis.KPIS) & (t["interval"] == -1)).sum() == 6 * 2 * len(ccsim.kpis.KPIS)
     assert (t["interval"] >= 0).sum() == 6 * 2 * 6 * 2   # 6 interval metrics x 2 intervals per replication
     assert (t["metric"].str.startswith("wait_cdf:")).sum() == 6 * 2 * len(ccsim.metrics.WAIT_GRID)
     assert not a.table.duplicated(["point", "rep", "metric", "interval"]).any()
@@ -103,40 +103,17 @@ def test_pool_and_single_process_give_identical_rows(tmp_path):
 def test_existing_results_need_resume_and_a_matching_sweep(tmp_path):
     f = sweep_file(tmp_path, reps=1)
     load_sweep(f).run(tmp_path / "o", workers=1)
-    with pytest.raises(ScenarioError, match="--resume"):
+    with pytest.raises(OptionError, match="--resume"):
         load_sweep(f).run(tmp_path / "o", workers=1)
     other = load_sweep(f)
     other.seed = 4
-    with pytest.raises(ScenarioError, match="different sweep"):
+    with pytest.raises(OptionError, match="different sweep"):
         other.run(tmp_path / "o", resume=True, workers=1)
 
 
 def _ccsim(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "ccsim.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, **kw)
-
-
-def test_killed_sweep_resumes_with_exactly_the_rows_of_a_clean_run(tmp_path):
-    f = sweep_file(tmp_path, reps=4, horizon=3 * 3600.0)   # 24 tasks of a fraction of a second each
-    clean = load_sweep(f).run(tmp_path / "clean", workers=1)
-    out = tmp_path / "killed"
-    proc = _ccsim("sweep", str(f), "--out", str(out), "--workers", "1")
-    parts = out / "parts"
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(parts.glob("*.parquet"))) < 5:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)   # no clean-up handlers run: a power cut
-    proc.wait(timeout=30)
-    n_before = len(list(parts.glob("*.parquet")))
-    assert 5 <= n_before < 24, "the kill must land half-way"
-    assert not (out / "results.parquet").exists()
-    done = _ccsim("sweep", str(f), "--out", str(out), "--resume", "--workers", "1")
-    stdout, stderr = done.communicate(timeout=300)
-    assert done.returncode == 0, stderr
-    resumed = SweepResults.load(out)
-    pd.testing.assert_frame_equal(resumed.table, clean.table)
-    assert len(list(parts.glob("*.parquet"))) == 24
-    assert not list(out.rglob("*.tmp"))
 
 
 def test_cli_sweep_refuses_to_overwrite(tmp_path):
@@ -195,3 +172,96 @@ def test_dask_scheduler_and_worker_processes_give_identical_rows(tmp_path):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- integrity: nothing lost, nothing twice
+def test_resume_with_another_batch_size_neither_duplicates_nor_reruns(tmp_path):
+    """The batch size of a first run (cold numba cache: 1 replication a task) and of a resume (warm: 5) differ;
+    the unit of work is the (point, replication) pair, so the resume adds nothing twice (it used to double
+    every row)."""
+    f = sweep_file(tmp_path, reps=4)
+    clean = load_sweep(f).run(tmp_path / "clean", workers=1)
+    first = load_sweep(f)
+    first.chunk = 1
+    first.run(tmp_path / "o", workers=1)
+    parts = sorted(p.name for p in (tmp_path / "o" / "parts").iterdir())
+    again = load_sweep(f)
+    again.chunk = 5
+    calls = []
+    res = again.run(tmp_path / "o", resume=True, workers=1, progress=lambda d, n: calls.append((d, n)))
+    pd.testing.assert_frame_equal(res.table, clean.table)
+    assert sorted(p.name for p in (tmp_path / "o" / "parts").iterdir()) == parts  # nothing re-run
+    assert calls == [(24, 24)]
+    # half the work gone, then a resume with yet another batch size: exactly the clean rows
+    for p in sorted((tmp_path / "o" / "parts").iterdir())[::2]:
+        p.unlink()
+    (tmp_path / "o" / "results.parquet").unlink()
+    again.chunk = 3
+    res = again.run(tmp_path / "o", resume=True, workers=1)
+    pd.testing.assert_frame_equal(res.table, clean.table)
+    pd.testing.assert_frame_equal(SweepResults.load(tmp_path / "o").table, clean.table)
+
+
+def test_corrupt_parts_and_leftovers_are_recomputed_and_cleaned(tmp_path):
+    f = sweep_file(tmp_path, reps=2)
+    clean = load_sweep(f).run(tmp_path / "clean", workers=1)
+    load_sweep(f).run(tmp_path / "o", workers=1)
+    parts = sorted((tmp_path / "o" / "parts").glob("*.parquet"))
+    parts[0].write_bytes(parts[0].read_bytes()[:100])                  # truncated
+    parts[1].write_bytes(b"not parquet at all")                          # garbage
+    shutil.copy(parts[3], parts[2])                                      # readable, but the wrong rows
+    (tmp_path / "o" / "parts" / ".p00000-r000000-0001.parquet.x1.tmp").write_bytes(b"half")  # a killed writer's
+    while_partial = SweepResults.load(tmp_path / "o")                    # reading never counts a bad part
+    assert not while_partial.table.duplicated(["point", "rep", "metric", "interval"]).any()
+    res = load_sweep(f).run(tmp_path / "o", resume=True, workers=1)
+    pd.testing.assert_frame_equal(res.table, clean.table)
+    assert not list((tmp_path / "o").rglob("*.tmp"))
+
+
+def _children(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.parametrize("kill_after, whole_group", [(2, True), (9, False)])
+def test_killed_sweep_resumes_and_leaves_no_process(tmp_path, kill_after, whole_group):
+    """Kill a sweep on the 2-process pool at two points, the whole process group or the parent alone (its
+    workers must then notice and exit), and resume: exactly the rows of a clean run."""
+    import psutil
+
+    f = sweep_file(tmp_path, reps=4, horizon=3 * 3600.0)   # 24 tasks of a fraction of a second each
+    clean = load_sweep(f).run(tmp_path / "clean", workers=1)
+    out = tmp_path / "killed"
+    proc = _ccsim("sweep", str(f), "--out", str(out), "--workers", "2")
+    parts = out / "parts"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("*.parquet"))) < kill_after:
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    if whole_group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    gone, alive = psutil.wait_procs(workers, timeout=20)
+    assert not alive, f"workers outlived the killed sweep: {alive}"
+    n_before = len(list(parts.glob("*.parquet")))
+    assert kill_after <= n_before < 24, "the kill must land part-way"
+    assert not (out / "results.parquet").exists()
+    done = _ccsim("sweep", str(f), "--out", str(out), "--resume", "--workers", "2")
+    _, stderr = done.communicate(timeout=300)
+    assert done.returncode == 0, stderr
+    pd.testing.assert_frame_equal(SweepResults.load(out).table, clean.table)
+    assert not list(out.rglob("*.tmp"))
+    assert not _children(done.pid)
+
+
+@pytest.mark.parametrize("name", ["..", "../up", "/abs", ""])
+def test_sweep_names_cannot_leave_results(tmp_path, name):
+    base = ccsim.load_scenario(small_base(tmp_path))
+    with pytest.raises(ScenarioError, match="name"):
+        Sweep(name=name, base=base, reps=1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import ScenarioError
+from ..errors import OptionError
 
 ENGINES = ("simpy", "numba")
 DEFAULT_ENGINE = "numba"  # proven equal to the SimPy reference by tests/test_engine_equality.py, and far faster
@@ -17,4 +17,4 @@ def get_engine(name: str) -> Callable:
     if name == "numba":
         from .numba_engine import run_numba
         return run_numba
-    raise ScenarioError("engine", f"unknown engine {name!r}", f"use one of {', '.join(ENGINES)}")
+    raise OptionError("engine", f"unknown engine {name!r}", f"use one of {', '.join(ENGINES)}")

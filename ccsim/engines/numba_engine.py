@@ -11,25 +11,40 @@ import numpy as np
 from ..demand import DemandSample
 from . import numba_kernel as nk
 from .compiled import Compiled
-from .output import CONTACT_COLUMNS, LEG_COLUMNS, RunOutput
+from ..kpis import SUMS, from_sums
+from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER, RunOutput,
+                     agent_sums)
 
-# where each output column sits in the kernel's float / int record arrays
-_CONTACT_SRC = {
-    "caller": ("i", nk.CI_CALLER), "attempt": ("i", nk.CI_ATTEMPT), "call_type": ("i", nk.CI_CALL_TYPE),
-    "arrival": ("f", nk.CF_ARRIVAL), "queue_arrival": ("f", nk.CF_QARR), "first_queue": ("i", nk.CI_FIRST_QUEUE),
-    "answered_at": ("f", nk.CF_ANSWERED_AT), "first_group": ("i", nk.CI_FIRST_GROUP),
-    "wait": ("f", nk.CF_WAIT), "hold": ("f", nk.CF_HOLD), "talk_time": ("f", nk.CF_TALK),
-    "agent_time": ("f", nk.CF_AGENT_TIME), "transfers": ("i", nk.CI_TRANSFERS), "handoffs": ("i", nk.CI_HANDOFFS),
-    "reexplanations": ("i", nk.CI_REEXPL), "n_legs": ("i", nk.CI_NLEGS), "outcome": ("i", nk.CI_OUTCOME),
-    "last_queue": ("i", nk.CI_LAST_QUEUE), "last_group": ("i", nk.CI_LAST_GROUP), "resolved": ("i", nk.CI_RESOLVED),
-    "survey": ("f", nk.CF_SURVEY), "end": ("f", nk.CF_END),
-}
-_LEG_SRC = {
-    "contact": ("i", nk.LI_CONTACT), "leg": ("i", nk.LI_LEG), "queue": ("i", nk.LI_QUEUE), "kind": ("i", nk.LI_KIND),
-    "enter": ("f", nk.LF_ENTER), "wait": ("f", nk.LF_WAIT), "group": ("i", nk.LI_GROUP), "agent": ("i", nk.LI_AGENT),
-    "agent_end": ("f", nk.LF_AGENT_END), "outcome": ("i", nk.LI_OUTCOME), "talk": ("f", nk.LF_TALK),
-}
-assert set(_CONTACT_SRC) == set(CONTACT_COLUMNS) and set(_LEG_SRC) == set(LEG_COLUMNS)
+
+def _sources(columns: dict[str, str]) -> dict[str, tuple[str, int]]:
+    """Where each record column sits in the kernel's float ("f") or int ("i") array: floats, then the rest,
+    each in the declared column order (the kernel keeps literal indices, checked below)."""
+    floats = [c for c, dt in columns.items() if dt == "float64"]
+    ints = [c for c in columns if c not in floats]
+    return {c: ("f", floats.index(c)) if c in floats else ("i", ints.index(c)) for c in columns}
+
+
+_CONTACT_SRC = _sources(CONTACT_COLUMNS)
+_LEG_SRC = _sources(LEG_COLUMNS)
+# the kernel cannot import the layout (numba's cache does not track other files): check its constants here
+_KERNEL_CONTACT = {
+    "caller": nk.CI_CALLER, "attempt": nk.CI_ATTEMPT, "call_type": nk.CI_CALL_TYPE, "arrival": nk.CF_ARRIVAL,
+    "queue_arrival": nk.CF_QARR, "first_queue": nk.CI_FIRST_QUEUE, "answered_at": nk.CF_ANSWERED_AT,
+    "first_group": nk.CI_FIRST_GROUP, "wait": nk.CF_WAIT, "hold": nk.CF_HOLD, "talk_time": nk.CF_TALK,
+    "agent_time": nk.CF_AGENT_TIME, "transfers": nk.CI_TRANSFERS, "handoffs": nk.CI_HANDOFFS,
+    "reexplanations": nk.CI_REEXPL, "n_legs": nk.CI_NLEGS, "outcome": nk.CI_OUTCOME, "last_queue": nk.CI_LAST_QUEUE,
+    "last_group": nk.CI_LAST_GROUP, "resolved": nk.CI_RESOLVED, "survey": nk.CF_SURVEY, "end": nk.CF_END}
+_KERNEL_LEG = {
+    "contact": nk.LI_CONTACT, "leg": nk.LI_LEG, "queue": nk.LI_QUEUE, "kind": nk.LI_KIND, "enter": nk.LF_ENTER,
+    "wait": nk.LF_WAIT, "group": nk.LI_GROUP, "agent": nk.LI_AGENT, "agent_end": nk.LF_AGENT_END,
+    "outcome": nk.LI_OUTCOME, "talk": nk.LF_TALK}
+assert {c: j for c, (_, j) in _CONTACT_SRC.items()} == _KERNEL_CONTACT, "kernel contact columns disagree with output.py"
+assert {c: j for c, (_, j) in _LEG_SRC.items()} == _KERNEL_LEG, "kernel leg columns disagree with output.py"
+assert (nk.N_CF_OUT, nk.N_CI_OUT) == tuple(sum(s == k for s, _ in _CONTACT_SRC.values()) for k in "fi")
+assert (nk.N_LF, nk.N_LI_OUT) == tuple(sum(s == k for s, _ in _LEG_SRC.values()) for k in "fi")
+assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM) == (ANSWERED, ABANDONED, IN_SYSTEM)
+assert (nk.FRESH, nk.TRANSFER, nk.HANDOFF) == (FRESH, TRANSFER, HANDOFF)
+assert nk.KPI_FIELDS == SUMS[: nk.N_KPI], "the kernel's accumulators must be the first of ccsim.kpis.SUMS"
 
 
 def _padded(lists: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -95,44 +110,18 @@ def _run_records(comp: Compiled, demand: DemandSample, small: bool = False) -> R
     return RunOutput(contacts, legs, busy, staffed, busy_w, staffed_w)
 
 
-def run_numba_kpis(comp: Compiled, demand: DemandSample, small: bool = False
-                   ) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
-    """The records-free fast path: (window accumulators by :data:`~ccsim.engines.numba_kernel.KPI_FIELDS`,
-    busy_window, staffed_window). Contact and leg slots are recycled, so memory stays flat.
+def run_numba_sums(comp: Compiled, demand: DemandSample, small: bool = False) -> dict[str, float]:
+    """The records-free fast path: the window sums of :data:`ccsim.kpis.SUMS`, accumulated in the loop.
+    Contact and leg slots are recycled, so memory stays flat.
     ``small`` (tests): start every growable array tiny, to exercise the growth paths."""
     _check(comp, demand)
     *_, busy_w, staffed_w, kpi = nk.run_kernel(*kernel_args(comp, demand, False), small=small)
-    return dict(zip(nk.KPI_FIELDS, kpi.tolist())), busy_w, staffed_w
-
-
-def _ratio(num: float, den: float) -> float:
-    return float(num) / den if den else float("nan")
+    return dict(zip(nk.KPI_FIELDS, kpi.tolist())) | agent_sums(busy_w, staffed_w, comp)
 
 
 def numba_replication_kpis(comp: Compiled, demand: DemandSample, small: bool = False) -> dict[str, float]:
-    """Every KPI of :func:`ccsim.metrics.replication_kpis` for one replication, without keeping records.
+    """Every KPI of the registry for one replication, without keeping records.
 
     Equal to ``replication_kpis(run_numba(comp, demand), comp)`` up to floating-point summation order.
     """
-    k, busy_w, staffed_w = run_numba_kpis(comp, demand, small)
-    off = k["offered"]
-    out = {
-        "offered": off, "answered": k["answered"], "abandoned": k["abandoned"], "in_system": k["in_system"],
-        "abandon_rate": _ratio(k["abandoned"], off),
-        "service_level": _ratio(k["within_sl"], off),
-        "asa": _ratio(k["first_wait_sum"], k["answered"]),
-        "mean_wait": _ratio(k["wait_sum"], off),
-        "p_wait": _ratio(k["waited"], off),
-        "occupancy": _ratio(busy_w.sum(), staffed_w.sum()),
-        "transfers_per_call": _ratio(k["transfers"], off),
-        "handoffs_per_call": _ratio(k["handoffs"], off),
-        "reexplanations_per_call": _ratio(k["reexplanations"], off),
-        "fcr": _ratio(k["first_resolved"], k["first_contacts"]),
-        "mean_time_in_system": _ratio(k["time_in_system_sum"], k["ended"]),
-        "aht": _ratio(k["agent_time_sum"], k["handled"]),
-        "cost": float((staffed_w / 3600.0 * comp.cost_per_hour).sum()),
-        "callers": k["first_contacts"],
-        "repeat_contacts": off - k["first_contacts"],
-        "abandoned_after_answer": k["abandoned_after_answer"],
-    }
-    return out
+    return from_sums(run_numba_sums(comp, demand, small))

@@ -33,6 +33,12 @@ LEG_COLUMNS: dict[str, str] = {
 }
 
 
+def agent_sums(busy_window: np.ndarray, staffed_window: np.ndarray, comp: Compiled) -> dict[str, float]:
+    """The agent-side window sums of :data:`ccsim.kpis.SUMS`: busy and present agent-seconds, and their cost."""
+    return {"busy": float(busy_window.sum()), "staffed": float(staffed_window.sum()),
+            "cost": float((staffed_window / 3600.0 * comp.cost_per_hour).sum())}
+
+
 @dataclass
 class RunOutput:
     """One replication's raw output."""

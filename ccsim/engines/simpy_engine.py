@@ -23,7 +23,12 @@ from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SY
                      AgentClock, RunOutput)
 
 _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
-LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_AGENT_END, LEG_OUTCOME, LEG_TALK = 3, 4, 5, 8, 9, 10  # positions in LEG_COLUMNS
+# a leg record is a list in LEG_COLUMNS order; the positions this engine writes to, by name
+(LEG_CONTACT, LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_GROUP, LEG_AGENT, LEG_AGENT_END, LEG_OUTCOME, LEG_TALK) = (
+    list(LEG_COLUMNS).index(c) for c in ("contact", "kind", "enter", "wait", "group", "agent", "agent_end", "outcome",
+                                         "talk"))
+#: what a leg record holds when it opens, beside who and where
+_LEG_OPEN = {"wait": math.nan, "group": -1, "agent": -1, "agent_end": math.nan, "outcome": IN_SYSTEM, "talk": 0.0}
 
 
 class Step(Event):
@@ -47,10 +52,7 @@ class Agent:
 class Contact:
     """One contact (call attempt) of a caller and its record as it happens."""
 
-    __slots__ = ("row", "caller", "attempt", "call_type", "arrival", "queue_arrival", "first_queue",
-                 "answered_at", "first_group", "wait", "hold", "talk_time", "agent_time", "transfers",
-                 "handoffs", "reexplanations", "n_legs", "outcome", "last_queue", "last_group", "resolved",
-                 "survey", "end")
+    __slots__ = ("row", *CONTACT_COLUMNS)  # the record's columns, as declared once in output.py
 
     def __init__(self, row: int, caller: int, attempt: int, call_type: int, arrival: float):
         self.row, self.caller, self.attempt, self.call_type, self.arrival = row, caller, attempt, call_type, arrival
@@ -319,7 +321,8 @@ class SimpyModel:
         if rec.n_legs == 0:
             rec.first_queue = t.queue
         rec.n_legs += 1
-        self.legs.append([rec.row, t.leg, t.queue, t.kind, t.enter, math.nan, -1, -1, math.nan, IN_SYSTEM, 0.0])
+        fields = {"contact": rec.row, "leg": t.leg, "queue": t.queue, "kind": t.kind, "enter": t.enter, **_LEG_OPEN}
+        self.legs.append([fields[c] for c in LEG_COLUMNS])
         return len(self.legs) - 1
 
     def _leg_close(self, rec: Contact, row: int, t: Ticket, outcome: int, on_hold: bool) -> None:
@@ -331,7 +334,7 @@ class SimpyModel:
         if on_hold:
             rec.hold += wait
         if outcome == ANSWERED:
-            leg[6], leg[7] = t.agent.group, t.agent.id
+            leg[LEG_GROUP], leg[LEG_AGENT] = t.agent.group, t.agent.id
             if rec.first_group < 0:
                 rec.first_group, rec.answered_at = t.agent.group, now
 
@@ -345,9 +348,9 @@ class SimpyModel:
         for leg in self.legs:  # callers still waiting at the end
             if leg[LEG_OUTCOME] == IN_SYSTEM and math.isnan(leg[LEG_WAIT]):
                 leg[LEG_WAIT] = c.end_time - leg[LEG_ENTER]
-                self.contacts[leg[0]].wait += leg[LEG_WAIT]
+                self.contacts[leg[LEG_CONTACT]].wait += leg[LEG_WAIT]
                 if leg[LEG_KIND] == HANDOFF:  # still on hold with an agent
-                    self.contacts[leg[0]].hold += leg[LEG_WAIT]
+                    self.contacts[leg[LEG_CONTACT]].hold += leg[LEG_WAIT]
         self.center.close()
         return self._output()
 

@@ -1,0 +1,231 @@
+"""Cross-field rules of a scenario (unknown skills or queues, routing loops, zero staff for a skill with
+demand, the size of a run) and the arrival-rate profile they need; each problem is one ScenarioError.
+
+Below :mod:`ccsim.config` (which calls :func:`check_scenario` when it validates), so the scenario type is
+imported for annotations only.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import ScenarioError
+from .limits import (DAY, MAX_AGENTS, MAX_DRAWS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STAFFING_CELLS,
+                     MAX_TOTAL_AGENTS)
+
+if TYPE_CHECKING:
+    from .config import Scenario
+
+# --------------------------------------------------------------------------- the arrival-rate profile
+# (here, below ccsim.demand, because validation bounds the expected number of arrivals)
+def segment_edges(sc: Scenario) -> np.ndarray:
+    """The cuts of [0, horizon] into constant-rate segments: interval and day boundaries and surge ends."""
+    h, n_days = sc.horizon, int(np.ceil(sc.horizon / DAY))
+    cuts = [np.array([0.0, h]), np.arange(1, sc.n_intervals) * sc.interval, np.arange(1, n_days) * DAY,
+            np.array([t for s in sc.demand.surges for t in (s.start, s.end) if 0 < t < h], dtype=float)]
+    edges = np.unique(np.concatenate(cuts))
+    return edges[edges <= h]
+
+
+def rate_segments(sc: Scenario, ct_index: int, busyness: np.ndarray,
+                  edges: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Piecewise-constant arrival rate of one call type over [0, horizon): (starts, ends, rates per second).
+
+    ``edges``: :func:`segment_edges` of ``sc``, when the caller has them already (they are the same for every
+    call type)."""
+    ct_name, ct = list(sc.demand.call_types.items())[ct_index]
+    if edges is None:
+        edges = segment_edges(sc)
+    a, b = edges[:-1], edges[1:]
+    mid = (a + b) / 2
+    if ct.arrival_rate is not None:
+        rate = np.full(a.shape, ct.arrival_rate)
+    else:
+        idx = np.minimum((mid // sc.interval).astype(int), sc.n_intervals - 1)
+        rate = np.asarray(ct.volume, dtype=float)[idx] / sc.interval
+    rate = rate * busyness[(mid // DAY).astype(int)]
+    for s in sc.demand.surges:
+        if s.call_types is None or ct_name in s.call_types:
+            # mid is increasing: the segments whose middle is in [start, end) are one slice
+            i0, i1 = np.searchsorted(mid, [s.start, s.end], side="left")
+            rate[i0:i1] = rate[i0:i1] * s.multiplier
+    return a, b, rate
+
+
+def expected_arrivals(sc: Scenario) -> float:
+    """Expected first contacts over the horizon (busyness at its mean of 1)."""
+    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
+    edges = segment_edges(sc)
+    return float(sum(((b - a) * r).sum() for a, b, r in
+                     (rate_segments(sc, i, ones, edges) for i in range(len(sc.demand.call_types)))))
+
+
+# --------------------------------------------------------------------------- cross-field rules
+def skills_with_demand(sc: Scenario) -> set[str]:
+    """Skills some caller with positive volume may need."""
+    out: set[str] = set()
+    for ct in sc.demand.call_types.values():
+        if ct.has_volume():
+            for p, needs in ct.needs_table():
+                if p > 0:
+                    out.update(needs)
+    return out
+
+
+def _some(names) -> str:
+    """A list of names for a message: at most 8 of them, then how many in all."""
+    names = list(names)
+    if len(names) <= 8:
+        return str(names)
+    return str(names[:8])[:-1] + f", ... ({len(names)} in all)]"
+
+
+def check_size(sc: Scenario) -> None:
+    """The run fits the limits: intervals, staffing cells, agents, first contacts and pre-drawn numbers.
+
+    Checked before anything that loops over intervals or callers, so hostile sizes fail at once."""
+    d, g = sc.demand, sc.design
+    n_int = sc.n_intervals
+    if n_int > MAX_INTERVALS:
+        raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
+                            f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
+    if len(g.groups) * n_int > MAX_STAFFING_CELLS:
+        raise ScenarioError("design.groups", f"{len(g.groups)} groups x {n_int:,} intervals is more than "
+                            f"{MAX_STAFFING_CELLS:,} staffing cells", "use fewer groups or longer intervals")
+    total = 0
+    for gn, gr in g.groups.items():
+        peak = max(gr.staffing_profile(n_int, g.staffing_scale))
+        if peak > MAX_AGENTS:
+            raise ScenarioError("design.staffing_scale", f"{g.staffing_scale:g} x the staffing of group {gn!r} makes "
+                                f"{peak:,} agents, more than {MAX_AGENTS:,} per group and interval", "lower it")
+        total += peak
+    if total > MAX_TOTAL_AGENTS:
+        raise ScenarioError("design.groups", f"{total:,} agents at the groups' peaks, more than {MAX_TOTAL_AGENTS:,}",
+                            "lower the staffing or design.staffing_scale")
+    n = expected_arrivals(sc)
+    if not n <= MAX_FIRST_CONTACTS:  # also catches a sum that overflowed to inf
+        raise ScenarioError("demand.call_types", f"{n:.3g} expected first contacts per replication, more than "
+                            f"{MAX_FIRST_CONTACTS:.0e}", "lower arrival_rate, volume or surge multipliers, or shorten the horizon")
+    per = d.draws_per_caller()
+    if n * per > MAX_DRAWS:
+        raise ScenarioError("demand.call_types", f"{n:.3g} expected callers x {per} random draws each (attempts x needs) "
+                            f"is more than {MAX_DRAWS:.0e} numbers per replication",
+                            "lower the volume, max_attempts or the number of needs, or shorten the horizon")
+
+
+def check_scenario(sc: Scenario) -> None:
+    """Cross-field rules pydantic cannot see field by field; raises ScenarioError."""
+    d, g = sc.demand, sc.design
+    if sc.warmup >= sc.horizon:
+        raise ScenarioError("warmup", f"{sc.warmup:g} s is not before the horizon ({sc.horizon:g} s)", "shorten the warm-up")
+    n_int = sc.n_intervals
+    if n_int > MAX_INTERVALS:
+        raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
+                            f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
+    skills = list(d.skills)
+    if len(set(skills)) != len(skills):
+        raise ScenarioError("demand.skills", "a skill is listed twice", "list each skill once")
+    known = set(skills)
+    for s in known - set(d.work):
+        raise ScenarioError(f"demand.work.{s}", "missing work content for this skill", f"add [demand.work.{s}] with talk = ...")
+    for s in set(d.work) - known:
+        raise ScenarioError(f"demand.work.{s}", f"unknown skill {s!r}", f"add it to demand.skills or remove it ({_some(sorted(known))})")
+    for name, ct in d.call_types.items():
+        f = f"demand.call_types.{name}"
+        for i, (_, needs) in enumerate(ct.needs_table()):
+            for s in needs:
+                if s not in known:
+                    raise ScenarioError(f"{f}.needs", f"unknown skill {s!r}", f"use one of {_some(sorted(known))} or add it to demand.skills")
+        if ct.volume is not None and len(ct.volume) < n_int:
+            raise ScenarioError(f"{f}.volume", f"{len(ct.volume)} values for {n_int} intervals",
+                                f"give one expected call count per {sc.interval:g}-s interval of the {sc.horizon:g}-s horizon")
+        if ct.misroute_prob > 0 and len(skills) < 2:
+            raise ScenarioError(f"{f}.misroute_prob", "a misroute needs at least two menu options", "set it to 0")
+    for i, s in enumerate(d.surges):
+        for ctn in s.call_types or []:
+            if ctn not in d.call_types:
+                raise ScenarioError(f"demand.surges[{i}].call_types", f"unknown call type {ctn!r}", f"use one of {_some(d.call_types)}")
+    # design
+    for qn in g.queues:
+        if not any(qn in gr.queues for gr in g.groups.values()):
+            raise ScenarioError(f"design.queues.{qn}", "no agent group takes calls from this queue",
+                                "add it to some group's queues or remove it")
+    for gn, gr in g.groups.items():
+        for qn in gr.queues:
+            if qn not in g.queues:
+                raise ScenarioError(f"design.groups.{gn}.queues", f"unknown queue {qn!r}", f"use one of {_some(g.queues)}")
+        for s in gr.speed():
+            if s not in known:
+                raise ScenarioError(f"design.groups.{gn}.skills", f"unknown skill {s!r}", f"use one of {_some(sorted(known))}")
+        if isinstance(gr.staffing, list) and len(gr.staffing) < n_int:
+            raise ScenarioError(f"design.groups.{gn}.staffing", f"{len(gr.staffing)} values for {n_int} intervals",
+                                f"give one agent count per {sc.interval:g}-s interval, or a single number")
+    for s in g.routes:
+        if s not in known:
+            raise ScenarioError(f"design.routes.{s}", f"unknown skill {s!r}", f"route only the skills in demand.skills {_some(sorted(known))}")
+    for s in skills:
+        if s not in g.routes:
+            raise ScenarioError(f"design.routes.{s}", "missing route for this menu option", f"add design.routes.{s} = \"QUEUE\"")
+        r = g.routes[s]
+        for fld, qn in (("queue", r.queue), ("transfer_queue", r.transfer_queue)):
+            if qn is not None and qn not in g.queues:
+                raise ScenarioError(f"design.routes.{s}.{fld}", f"unknown queue {qn!r}", f"use one of {_some(g.queues)}")
+    check_size(sc)
+    # a caller transferred for skill s must land with agents who can serve s, or it would loop forever
+    demanded = skills_with_demand(sc)
+    serving = {qn: [gn for gn, gr in g.groups.items() if qn in gr.queues] for qn in g.queues}
+    staffed = {gn: max(gr.staffing_profile(n_int, g.staffing_scale)) > 0 for gn, gr in g.groups.items()}
+    for s in skills:
+        entry, tq, mode = g.route(s)
+        bad = [gn for gn in serving[tq] if s not in g.groups[gn].speed()]
+        if bad:
+            raise ScenarioError(f"design.routes.{s}", f"routing loop: callers transferred for {s!r} go to queue {tq!r}, "
+                                f"where group(s) {_some(bad)} cannot serve {s!r} and would transfer them again",
+                                f"set transfer_queue to a queue taken only by groups with skill {s!r}")
+        if s in demanded:
+            if not any(staffed[gn] for gn in serving[tq]):
+                raise ScenarioError(f"design.groups.{serving[tq][0]}.staffing", f"zero staff for skill {s!r}, which callers need: no agent in "
+                                    f"{_some(serving[tq])} is ever staffed", f"staff a group with skill {s!r}")
+            if not any(staffed[gn] for gn in serving[entry]):
+                raise ScenarioError(f"design.routes.{s}.queue", f"queue {entry!r} never has staff", "staff a group that takes it")
+    # warm handoffs hold the first agent: a cycle of warm handoffs between groups could deadlock
+    edges: dict[str, set[str]] = {gn: set() for gn in g.groups}
+    for gn, gr in g.groups.items():
+        for s in skills:
+            _, tq, mode = g.route(s)
+            if mode == "warm" and s not in gr.speed():
+                edges[gn].update(serving[tq])
+    cycle = _find_cycle(edges)
+    if cycle:
+        raise ScenarioError("design.routes", "routing loop: warm handoffs between groups " + " -> ".join(cycle)
+                            + " can hold every agent waiting for another", "make one of these routes mode = \"cold\"")
+    for i, df in enumerate(g.deflections):
+        if df.end <= df.start:
+            raise ScenarioError(f"design.deflections[{i}]", f"end ({df.end:g}) must be after start ({df.start:g})")
+
+
+def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    color: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(u: str) -> list[str] | None:
+        color[u] = 1
+        stack.append(u)
+        for v in sorted(edges[u]):
+            if color.get(v) == 1:
+                return stack[stack.index(v):] + [v]
+            if color.get(v) is None:
+                c = visit(v)
+                if c:
+                    return c
+        stack.pop()
+        color[u] = 2
+        return None
+
+    for u in edges:
+        if color.get(u) is None:
+            c = visit(u)
+            if c:
+                return c
+    return None

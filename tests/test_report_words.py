@@ -1,0 +1,254 @@
+"""The report's words and numbers, without a browser: clauses for better / worse / unclear changes, relative and
+absolute wording, the single-design headline, the cards' registry labels, CI text, the typographic minus,
+escaping, the refusal of a folder of unrelated runs, --set overrides in the notes, and the package's rules."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ccsim
+from ccsim import kpis
+from ccsim.kpis import REGISTRY, paired_difference, unpaired_difference
+from ccsim.report import report, words
+from ccsim.report.charts import make_charts
+from ccsim.report.data import CARDS, Data, Point, Series, normalise
+from ccsim.report.page import cards_html
+
+REPORT_SRC = Path(ccsim.__file__).parent / "report"
+EVIL = "<script>window.__pwned=1</script>"
+
+
+# --------------------------------------------------------------------------- inputs
+@pytest.fixture(scope="module")
+def sc() -> ccsim.Scenario:
+    """A small M/M/c+M center; its threshold is 30 s so that "{thr}" in labels is visibly filled in."""
+    return ccsim.erlang_a(arrival_rate=10 / 60, mean_handle_time=300, agents=55, mean_patience=120,
+                          horizon=2 * 3600, warmup=0, sl_threshold=30)
+
+
+@pytest.fixture(scope="module")
+def planned(sc) -> ccsim.Results:
+    return ccsim.simulate(sc, reps=5, seed=1)
+
+
+@pytest.fixture(scope="module")
+def short(sc) -> ccsim.Results:
+    """The same callers with 20% fewer agents: clearly worse service."""
+    return ccsim.simulate(sc.override({"design.staffing_scale": 0.8}), reps=5, seed=1)
+
+
+def hand_data(sc, base: dict, other: dict | None = None, paired: bool = True, labels=("base", "other")) -> Data:
+    """Data of one or two designs whose replications are given by hand ({kpi: [value per replication]})."""
+    def point(label, cols):
+        return Point(series=label, staffing=None, factors={}, kpis=pd.DataFrame(cols), intervals=None, journeys=None)
+
+    a = point(labels[0], base)
+    series = [Series(label=labels[0], color="#000", mode="", points=[a], head=a)]
+    data = Data(series=series, baseline=series[0], paired=paired, staffing_factor=None, scenario=sc, notes=[])
+    if other is not None:
+        b = point(labels[1], other)
+        series.append(Series(label=labels[1], color="#111", mode="", points=[b], head=b))
+        data.diffs[labels[1]] = (paired_difference if paired else unpaired_difference)(a.kpis, b.kpis)
+    return data
+
+
+def plus(xs, ds):
+    return [x + d for x, d in zip(xs, ds)]
+
+
+SL = [0.80, 0.82, 0.78, 0.81, 0.79]
+ASA = [10.0, 12.0, 11.0, 9.0, 13.0]
+AB = [0.04, 0.05, 0.06, 0.05, 0.05]
+
+
+# --------------------------------------------------------------------------- clauses
+def test_clauses_better_worse_and_unclear(sc):
+    data = hand_data(sc, {"service_level": SL, "asa": ASA, "abandon_rate": AB},
+                     {"service_level": plus(SL, [0.04, 0.05, 0.06, 0.05, 0.05]),      # +5 points: better
+                      "asa": plus(ASA, [3, 4, 5, 4, 4]),                              # +4 s: worse
+                      "abandon_rate": plus(AB, [0.01, -0.01, 0.02, -0.02, 0.0])})     # CI spans 0: unclear
+    other = data.series[1]
+    tone, text = words.clause(data, other, "service_level")
+    assert tone == "good" and text.startswith("5.0 points more answered within 30 s")
+    tone, text = words.clause(data, other, "asa")
+    assert tone == "bad" and text.startswith("answered 4.0 s later")
+    d = data.diffs["other"].loc["abandon_rate"]
+    assert d["ci_low"] < 0 < d["ci_high"]
+    tone, text = words.clause(data, other, "abandon_rate")
+    assert tone == "flat" and text.startswith("no clear change in abandonment")
+    assert "−" in text and not re.search(r"\d-|-\d", text)               # the interval, with typographic minus
+    # the same unclear change of a KPI without words for "no clear change" is left unsaid
+    flat_asa = hand_data(sc, {"asa": ASA}, {"asa": plus(ASA, [1, -1, 2, -2, 0])})
+    assert words.clause(flat_asa, flat_asa.series[1], "asa") is None
+    sentence = words.headline(data, other)
+    assert sentence.index("5.0 points more") < sentence.index("but answered 4.0 s later")
+
+
+def test_relative_and_absolute_wording(sc):
+    cost = [1000.0, 1010.0, 990.0, 1005.0, 995.0]
+    data = hand_data(sc, {"abandon_rate": AB, "service_level": SL, "cost": cost, "reexplanations_per_call": [0.3] * 5},
+                     {"abandon_rate": [x * 1.5 for x in AB],                   # +50% of the baseline
+                      "service_level": plus(SL, [-0.02, -0.03, -0.02, -0.03, -0.025]),
+                      "cost": [x * 1.05 for x in cost],
+                      "reexplanations_per_call": [0.2, 0.21, 0.19, 0.2, 0.2]})
+    other = data.series[1]
+    _, ab = words.clause(data, other, "abandon_rate")
+    assert ab.startswith("50% more abandoned calls")                        # relative, in % of the baseline
+    _, sl = words.clause(data, other, "service_level")
+    assert sl.startswith("2.5 points fewer answered within 30 s") and "pts]" in sl   # absolute, in points
+    _, co = words.clause(data, other, "cost")
+    assert co.startswith("5.0% higher cost")
+    _, rx = words.clause(data, other, "reexplanations_per_call")
+    assert rx.startswith("10 fewer re-explanations per 100 calls")
+    none = hand_data(sc, {"reexplanations_per_call": [0.3, 0.28, 0.3, 0.32, 0.3]},
+                     {"reexplanations_per_call": [0.0] * 5})
+    assert words.clause(none, none.series[1], "reexplanations_per_call") == (
+        "good", "no caller tells the story twice (vs 30 in 100 calls with base)")
+    # every saying keys off a registry KPI whose unit has wording
+    assert set(words.SAYINGS) <= set(REGISTRY)
+    assert all(REGISTRY[k].unit in words.UNIT_WORDS for k in words.SAYINGS)
+
+
+def test_single_design_headline(sc, planned):
+    data = normalise(planned)
+    [sentence] = words.headlines(data)
+    mean = planned.summary()["mean"]
+    assert sentence.startswith(f"<strong>{sc.name}</strong>: ")
+    assert f"{kpis.format('service_level', mean['service_level'])} of calls answered within 30 s" in sentence
+    assert f"{kpis.format('abandon_rate', mean['abandon_rate'])} abandoned" in sentence
+    # time in system in the registry's unit (seconds), not in minutes
+    assert f"{kpis.format('mean_time_in_system', mean['mean_time_in_system'])} in the system" in sentence
+    assert " min" not in sentence
+    assert words.fine_print(data).startswith("Means over 5 replications")
+
+
+# --------------------------------------------------------------------------- numbers and cards
+def test_cards_use_the_registry(sc, planned, short):
+    data = normalise({"planned": planned, "short": short})
+    assert data.paired
+    pd.testing.assert_frame_equal(data.diffs["short"], paired_difference(planned.kpis, short.kpis))
+    base, other = (words.cards(data, s) for s in data.series)
+    assert [c.title for c in base] == [REGISTRY[k].title(30) for k in CARDS]
+    assert [c.hint for c in base] == [REGISTRY[k].hint.format(thr="30") for k in CARDS]
+    assert base[0].title == "Service level (30 s)" and base[0].hint == "answered within 30 s"
+    mean = short.summary()["mean"]
+    assert [c.value for c in other] == [kpis.format(k, mean[k]).replace("-", "−") for k in CARDS]
+    assert not any(c.delta for c in base)                                  # the baseline has no difference
+    sl = other[0]
+    d = data.diffs["short"].loc["service_level"]
+    assert sl.delta == f"{kpis.format('service_level', d['diff'], diff=True).replace('-', '−')} vs planned worse"
+    assert sl.tone == "bad" and d["ci_high"] < 0
+    passed = other[CARDS.index("passed_per_call")]
+    assert passed.extra == f"{kpis.format('transfers_per_call', 0)} cold · {kpis.format('handoffs_per_call', 0)} warm"
+
+
+def test_page_kpi_labels_are_the_registry_titles(planned, short):
+    html = report({"planned": planned, "short": short})
+    titles = [REGISTRY[k].title(30) for k in CARDS]
+    assert re.findall(r"<div class='k'>(.*?)</div>", html) == titles * 2
+    fig = make_charts(normalise(planned))[0].fig
+    assert [a.text.split(" (agent-hours")[0] for a in fig.layout.annotations[:len(CARDS)]] == titles
+
+
+def test_ci_text_with_one_replication(sc):
+    one = hand_data(sc, {"service_level": [0.8], "asa": [10.0]}, {"service_level": [0.85], "asa": [12.0]})
+    card = words.card(one, one.series[1], "service_level")
+    assert card.ci == "no CI (one replication)" and card.delta_ci == "no CI (one replication)"
+    assert card.tone == "flat" and card.delta.startswith("+5.0 pts vs base")
+    assert words.clause(one, one.series[1], "service_level") == (
+        "good", "5.0 points more answered within 30 s <span class='ci'>[no CI]</span>")
+    two = hand_data(sc, {"service_level": [0.8, 0.82]})
+    assert words.card(two, two.series[0], "service_level").ci != "no CI (one replication)"
+
+
+def test_typographic_minus_only_post_processes_the_registry():
+    for name, v in (("asa", -1.5), ("service_level", -0.015), ("cost", -1234.0), ("passed_per_call", -0.25),
+                    ("mean_time_in_system", -63.34)):
+        assert words.diff(name, v) == kpis.format(name, v, diff=True).replace("-", "−")
+        assert words.diff(name, v).startswith("−")
+        assert words.value(name, -v) == kpis.format(name, -v)
+    assert words.diff("service_level", -0.015) == "−1.5 pts"
+    assert words.ci_text("asa", -2.0, 1.0, is_diff=True) == "−2.0 s to +1.0 s"
+
+
+def test_hostile_design_label_is_escaped(planned, short):
+    data = normalise({EVIL: planned, "short & 'co'": short})
+    sentence = words.headlines(data)[0]
+    cards = cards_html(data)
+    for text in (sentence, cards, words.subtitle(data)):
+        assert EVIL not in text and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in text
+    assert "short &amp; &#x27;co&#x27;" in sentence
+    html = report({EVIL: planned, "short & 'co'": short})
+    assert EVIL not in html and "<script>window.__pwned" not in html
+
+
+# --------------------------------------------------------------------------- folders of runs
+def test_folder_of_unrelated_runs_is_refused(sc, planned, short, tmp_path):
+    busier = ccsim.simulate(sc.override({"demand.call_types.calls.arrival_rate": 12 / 60}), reps=5, seed=1)
+    planned.save(tmp_path / "mixed" / "a")
+    busier.save(tmp_path / "mixed" / "b")
+    with pytest.raises(ccsim.InputError) as e:
+        report(tmp_path / "mixed")
+    msg = str(e.value)
+    assert e.value.field == "RESULTS_DIR"
+    assert "holds runs of different demand (a: demand.call_types.calls.arrival_rate = 0.166667, b: " \
+           "demand.call_types.calls.arrival_rate = 0.2)" in msg
+    assert "same demand and seed" in msg
+    # same demand, another seed: refused too
+    other_seed = ccsim.simulate(sc, reps=5, seed=2)
+    planned.save(tmp_path / "seeds" / "a")
+    other_seed.save(tmp_path / "seeds" / "b")
+    with pytest.raises(ccsim.InputError, match=r"different seed \(a: 1, b: 2\)"):
+        report(tmp_path / "seeds")
+    # given explicitly as designs, runs of other seeds are compared, unpaired (Welch), and said to be
+    data = normalise({"a": planned, "b": other_seed})
+    assert not data.paired and "different seed" in words.fine_print(data) and "not paired" in words.fine_print(data)
+    pd.testing.assert_frame_equal(data.diffs["b"], unpaired_difference(planned.kpis, other_seed.kpis))
+    # the same demand and seed side by side: compared, paired
+    planned.save(tmp_path / "same" / "a")
+    short.save(tmp_path / "same" / "b")
+    assert "paired differences" in report(tmp_path / "same")
+
+
+def test_overrides_are_in_the_notes_and_the_subtitle(short, planned, tmp_path):
+    tuned = dataclasses.replace(short, meta={**short.meta, "overrides": {"design.staffing_scale": 0.8}})
+    tuned.save(tmp_path / "runs" / "b_short")
+    planned.save(tmp_path / "runs" / "a_planned")
+    html = report(tmp_path / "runs")
+    notes = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", html))
+    assert notes["Set with --set"] == "a_planned: nothing; b_short: design.staffing_scale = 0.8"
+    sub = re.search(r"<p class='sub'>(.*?)</p>", html).group(1)
+    assert sub == "Designs compared: a_planned, b_short with design.staffing_scale = 0.8."
+    single = report(tmp_path / "runs" / "b_short")
+    assert "<tr><th>Set with --set</th><td>design.staffing_scale = 0.8</td></tr>" in single
+    assert "with design.staffing_scale = 0.8 (set with --set)" in re.search(r"<p class='sub'>(.*?)</p>", single).group(1)
+    assert "Set with --set" not in report(planned)
+
+
+# --------------------------------------------------------------------------- the package
+def test_import_ccsim_does_not_load_plotly():
+    r = subprocess.run([sys.executable, "-c", "import ccsim, sys; assert 'plotly' not in sys.modules"],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+
+
+def test_ccsim_report_stays_callable(planned):
+    import ccsim.report
+    assert isinstance(ccsim.report, type(sys)) and callable(ccsim.report)
+    assert ccsim.report(planned).startswith("<!DOCTYPE html>")
+    code = "import ccsim; f = ccsim.report; import ccsim.report; assert callable(f) and callable(ccsim.report)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_report_reads_only_through_the_library():
+    src = {p.name: p.read_text() for p in REPORT_SRC.glob("*.py")}
+    for name, text in src.items():
+        assert not re.search(r"json\.loads?\(|read_parquet|pivot_table|scipy", text), name
+        assert len(text.splitlines()) <= 500, name
