@@ -18,10 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student t quantile (scipy.stats costs half a second to import)
 
-#: the window sums every KPI is made of (the numba kernel accumulates the first 18 itself)
+#: the window sums every KPI is made of (the numba kernel accumulates all but the agent-time ones itself)
 SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum", "waited",
         "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved", "ended",
         "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
+        "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
+        "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum",
         "busy", "staffed", "cost")
 
 #: how values of each unit read to people: (format of a value, format of a difference)
@@ -57,11 +59,18 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "in_system"),
     Kpi("abandon_rate", "Abandonment", "share", -1, "abandoned / offered", "abandoned", "offered",
        "callers who hung up waiting"),
-    Kpi("service_level", "Service level ({thr} s)", "share", +1,
-       "answered contacts whose first answer came within `sl_threshold` of reaching the first queue, / offered "
-       "(abandons count as misses)", "within_sl", "offered", "answered within {thr} s"),
-    Kpi("asa", "ASA", "seconds", -1, "mean wait to the first answer, over answered contacts",
+    Kpi("service_level", "Service level, first queue ({thr} s)", "share", +1,
+       "as the ACD sees it: answered contacts whose first answer came within `sl_threshold` of reaching the "
+       "first queue, / offered (abandons count as misses)", "within_sl", "offered", "answered within {thr} s"),
+    Kpi("service_level_caller", "Service level, whole wait ({thr} s)", "share", +1,
+       "as the caller lives it: answered contacts whose queue time over all legs (the wait after a cold transfer "
+       "and a warm hold included) is within `sl_threshold`, / offered", "within_sl_caller", "offered",
+       "whole wait within {thr} s"),
+    Kpi("asa", "ASA, first queue", "seconds", -1, "mean wait to the first answer, over answered contacts",
        "first_wait_sum", "answered", "average wait for an agent"),
+    Kpi("asa_caller", "ASA, whole wait", "seconds", -1,
+       "mean queue time over all legs (warm holds included), over answered contacts", "wait_answered_sum",
+       "answered", "all the waiting of an answered call"),
     Kpi("mean_wait", "Mean wait", "seconds", -1, "mean total queue time over offered contacts, abandoned included",
        "wait_sum", "offered"),
     Kpi("p_wait", "Share who waited", "share", -1, "share of offered contacts that waited at all", "waited", "offered"),
@@ -77,11 +86,21 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
     Kpi("reexplanations_per_call", "Re-explanations per call", "per call", -1,
        "stories told again (after a cold transfer) per offered contact", "reexplanations", "offered",
        "stories told again, per call"),
-    Kpi("fcr", "First-contact resolution", "share", +1, "share of first contacts that were resolved",
-       "first_resolved", "first_contacts", "first calls that settle the issue"),
-    Kpi("mean_time_in_system", "Time in system", "seconds", -1,
-       "arrival to leaving (survey included), over contacts that ended", "time_in_system_sum", "ended",
-       "from dialling to leaving"),
+    Kpi("fcr", "First-contact resolution", "share", +1,
+       "resolved first contacts / first contacts that reached an agent (abandoned first contacts are counted "
+       "apart, in `first_contact_abandon_rate`)", "first_resolved", "first_handled",
+       "first calls that settle the issue"),
+    Kpi("first_contact_abandon_rate", "First contacts abandoned", "share", -1,
+       "first contacts abandoned (before or after an agent) / first contacts", "first_abandoned", "first_contacts"),
+    Kpi("mean_time_in_system", "Time in system, all contacts", "seconds", 0,
+       "arrival to leaving (survey included), over contacts that ended: quick hang-ups lower it, so read it with "
+       "the two below", "time_in_system_sum", "ended", "from dialling to leaving"),
+    Kpi("time_in_system_answered", "Time in system, answered", "seconds", -1,
+       "arrival to leaving, over answered contacts that ended", "tis_answered_sum", "answered_ended",
+       "from dialling to hanging up, answered calls"),
+    Kpi("time_in_system_abandoned", "Time in system, abandoned", "seconds", 0,
+       "arrival to hanging up, over abandoned contacts", "tis_abandoned_sum", "abandoned_ended",
+       "how long those who gave up stayed"),
     Kpi("aht", "AHT", "seconds", 0, "agent-seconds (ACW included) per contact handled by at least one agent",
        "agent_time_sum", "handled"),
     Kpi("cost", "Cost", "money", -1, "present agent-hours × `cost_per_hour`", "cost", None, "agent-hours × hourly rate"),

@@ -21,6 +21,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
     ended = ~np.isnan(c["end"])
     first = c["attempt"] == 0
     handled = c["first_group"] >= 0
+    tis = c["end"] - c["arrival"]
     return {
         "offered": float(outcome.shape[0]), "answered": float(ans.sum()), "abandoned": float(aban.sum()),
         "in_system": float((outcome == IN_SYSTEM).sum()),
@@ -29,9 +30,14 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
         "waited": float((c["wait"] > 0).sum()), "transfers": float(c["transfers"].sum()),
         "handoffs": float(c["handoffs"].sum()), "reexplanations": float(c["reexplanations"].sum()),
         "first_contacts": float(first.sum()), "first_resolved": float((c["resolved"] & first).sum()),
-        "ended": float(ended.sum()), "time_in_system_sum": float((c["end"] - c["arrival"])[ended].sum()),
+        "ended": float(ended.sum()), "time_in_system_sum": float(tis[ended].sum()),
         "handled": float(handled.sum()), "agent_time_sum": float(c["agent_time"][handled].sum()),
         "abandoned_after_answer": float((aban & handled).sum()),
+        "first_handled": float((first & handled).sum()), "first_abandoned": float((first & aban).sum()),
+        "answered_ended": float((ans & ended).sum()), "tis_answered_sum": float(tis[ans & ended].sum()),
+        "abandoned_ended": float((aban & ended).sum()), "tis_abandoned_sum": float(tis[aban & ended].sum()),
+        "within_sl_caller": float((ans & (c["wait"] <= sl_threshold + 1e-9)).sum()),
+        "wait_answered_sum": float(c["wait"][ans].sum()),
     }
 
 

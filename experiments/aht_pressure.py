@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = Sweep(name="aht_pressure", base=silo, grid=False, points_list=points, reps=args.reps, seed=5,
                   engine=args.engine)
     res, secs = run_sweep(sweep, args.out)
-    kpis = ["aht", "fcr", "offered", "repeat_contacts", "occupancy", "service_level", "abandon_rate", "mean_time_in_system"]
+    kpis = ["aht", "fcr", "offered", "repeat_contacts", "occupancy", "service_level", "abandon_rate", "time_in_system_answered"]
     mean = wide(res.summary(), kpis)
     paired = res.paired().set_index(["point", "kpi"])
     rows = [[f"{p:.0%}", *[fmt(k, mean.loc[i, k]) for k in kpis]] for i, p in enumerate(PRESSURE)]

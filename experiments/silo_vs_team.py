@@ -18,11 +18,13 @@ from _common import HERE, console, fmt, label, labels, parse_args, run_sweep, sh
 import ccsim
 from ccsim.sweep import load_sweep
 
-KPIS = ["service_level", "abandon_rate", "asa", "transfers_per_call", "handoffs_per_call", "reexplanations_per_call",
-        "fcr", "offered", "mean_time_in_system", "occupancy", "cost"]
+KPIS = ["service_level", "service_level_caller", "abandon_rate", "asa", "asa_caller", "transfers_per_call",
+        "handoffs_per_call", "reexplanations_per_call", "fcr", "first_contact_abandon_rate", "offered",
+        "time_in_system_answered", "time_in_system_abandoned", "occupancy", "cost"]
 
 
-TABLE = ["service_level", "abandon_rate", "asa", "reexplanations_per_call", "fcr", "mean_time_in_system", "cost"]
+TABLE = ["service_level", "service_level_caller", "abandon_rate", "asa", "reexplanations_per_call", "fcr",
+         "time_in_system_answered", "cost"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         f"abandonment by {fmt('abandon_rate', t['abandon_rate', 'diff'], True)}, spare "
         f"{-t['reexplanations_per_call', 'diff']:.2f} re-explanations per call, resolve "
         f"{fmt('fcr', t['fcr', 'diff'], True)} more on the first contact, and change time in system by "
-        f"{fmt('mean_time_in_system', t['mean_time_in_system', 'diff'], True)}; cost changes by "
+        f"{fmt('time_in_system_answered', t['time_in_system_answered', 'diff'], True)} per answered call; cost changes by "
         f"{fmt('cost', t['cost', 'diff'], True)} a day.")
     console.print(f"results in {args.out}/ (results.parquet: one row per point x replication x KPI or interval; "
                   f"manifest.json)")

@@ -90,8 +90,9 @@ def test_format(name, value, diff, text):
 
 
 def test_labels_fill_in_the_threshold():
-    assert kpis.label("service_level", 30) == "Service level (30 s)"
-    assert kpis.label("asa") == "ASA"
+    assert kpis.label("service_level", 30) == "Service level, first queue (30 s)"
+    assert kpis.label("service_level_caller", 15) == "Service level, whole wait (15 s)"
+    assert kpis.label("asa") == "ASA, first queue"
     assert kpis.label("wait_cdf:20") == "wait_cdf:20"  # not a KPI: shown as is
 
 

@@ -54,8 +54,16 @@ def test_kpis_by_hand():
     assert k["p_wait"] == pytest.approx(1.0)
     assert k["occupancy"] == pytest.approx(1500 / 4000)
     assert k["transfers_per_call"] == pytest.approx(1 / 4) and k["reexplanations_per_call"] == pytest.approx(1 / 4)
-    assert k["fcr"] == pytest.approx(1 / 3)                      # first contacts: 0, 1, 2; only 0 resolved
+    # FCR among first contacts that reached an agent (0 and 1; only 0 resolved); caller 2's abandoned first
+    # contact is counted apart, not as unresolved
+    assert k["fcr"] == pytest.approx(1 / 2)
+    assert k["first_contact_abandon_rate"] == pytest.approx(1 / 3)
     assert k["mean_time_in_system"] == pytest.approx((300 + 600 + 40) / 3)
+    assert k["time_in_system_answered"] == pytest.approx((300 + 600) / 2)   # the quick hang-up does not flatter it
+    assert k["time_in_system_abandoned"] == pytest.approx(40)
+    # the caller's side: the 30 s after the cold transfer count, so caller 1 waited 90 s in all
+    assert k["service_level_caller"] == pytest.approx(1 / 4)
+    assert k["asa_caller"] == pytest.approx((5 + 90) / 2)
     assert k["aht"] == pytest.approx((310 + 500) / 2)
     assert k["callers"] == 3 and k["repeat_contacts"] == 1
     assert k["passed_per_call"] == pytest.approx(1 / 4)

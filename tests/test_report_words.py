@@ -123,7 +123,7 @@ def test_single_design_headline(sc, planned):
     assert f"{kpis.format('service_level', mean['service_level'])} of calls answered within 30 s" in sentence
     assert f"{kpis.format('abandon_rate', mean['abandon_rate'])} abandoned" in sentence
     # time in system in the registry's unit (seconds), not in minutes
-    assert f"{kpis.format('mean_time_in_system', mean['mean_time_in_system'])} in the system" in sentence
+    assert f"{kpis.format('time_in_system_answered', mean['time_in_system_answered'])} in the system" in sentence
     assert " min" not in sentence
     assert words.fine_print(data).startswith("Means over 5 replications")
 
@@ -136,7 +136,7 @@ def test_cards_use_the_registry(sc, planned, short):
     base, other = (words.cards(data, s) for s in data.series)
     assert [c.title for c in base] == [REGISTRY[k].title(30) for k in CARDS]
     assert [c.hint for c in base] == [REGISTRY[k].hint.format(thr="30") for k in CARDS]
-    assert base[0].title == "Service level (30 s)" and base[0].hint == "answered within 30 s"
+    assert base[0].title == "Service level, first queue (30 s)" and base[0].hint == "answered within 30 s"
     mean = short.summary()["mean"]
     assert [c.value for c in other] == [kpis.format(k, mean[k]).replace("-", "−") for k in CARDS]
     assert not any(c.delta for c in base)                                  # the baseline has no difference
@@ -169,7 +169,7 @@ def test_ci_text_with_one_replication(sc):
 
 def test_typographic_minus_only_post_processes_the_registry():
     for name, v in (("asa", -1.5), ("service_level", -0.015), ("cost", -1234.0), ("passed_per_call", -0.25),
-                    ("mean_time_in_system", -63.34)):
+                    ("time_in_system_answered", -63.34)):
         assert words.diff(name, v) == kpis.format(name, v, diff=True).replace("-", "−")
         assert words.diff(name, v).startswith("−")
         assert words.value(name, -v) == kpis.format(name, -v)

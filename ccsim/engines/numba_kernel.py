@@ -65,10 +65,14 @@ N_LI_OUT, N_LI = 7, 12
 #: KPI accumulators of the records-free variant (contacts arriving in [warmup, horizon))
 KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum",
               "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
-              "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer")
+              "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
+              "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
+              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
- K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA) = range(18)
-N_KPI = 18
+ K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
+ K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
+ K_WITHIN_SL_CALLER, K_WAIT_ANSWERED) = range(26)
+N_KPI = 26
 
 # integer scalars of the event loop kept between calls (ist)
 IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_C, IS_ARR_K, IS_FH, IS_FN = \
@@ -351,30 +355,44 @@ def kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon):
     kpi[K_OFFERED] += 1.0
     out = ci[c, CI_OUTCOME]
     handled = ci[c, CI_FIRST_GROUP] >= 0
+    first = ci[c, CI_ATTEMPT] == 0
+    e = cf[c, CF_END]
+    w = cf[c, CF_WAIT]
     if out == ANSWERED:
         kpi[K_ANSWERED] += 1.0
         fw = cf[c, CF_ANSWERED_AT] - cf[c, CF_QARR]
         kpi[K_FIRST_WAIT] += fw
         if fw <= sl_threshold + 1e-9:
             kpi[K_WITHIN_SL] += 1.0
+        kpi[K_WAIT_ANSWERED] += w
+        if w <= sl_threshold + 1e-9:
+            kpi[K_WITHIN_SL_CALLER] += 1.0
+        if not math.isnan(e):
+            kpi[K_ANSWERED_ENDED] += 1.0
+            kpi[K_TIS_ANSWERED] += e - arr
     elif out == ABANDONED:
         kpi[K_ABANDONED] += 1.0
         if handled:
             kpi[K_AAA] += 1.0
+        if first:
+            kpi[K_FIRST_ABANDONED] += 1.0
+        if not math.isnan(e):
+            kpi[K_ABANDONED_ENDED] += 1.0
+            kpi[K_TIS_ABANDONED] += e - arr
     else:
         kpi[K_IN_SYSTEM] += 1.0
-    w = cf[c, CF_WAIT]
     kpi[K_WAIT] += w
     if w > 0:
         kpi[K_WAITED] += 1.0
     kpi[K_TRANSFERS] += ci[c, CI_TRANSFERS]
     kpi[K_HANDOFFS] += ci[c, CI_HANDOFFS]
     kpi[K_REEXPL] += ci[c, CI_REEXPL]
-    if ci[c, CI_ATTEMPT] == 0:
+    if first:
         kpi[K_FIRST] += 1.0
+        if handled:
+            kpi[K_FIRST_HANDLED] += 1.0
         if ci[c, CI_RESOLVED]:
             kpi[K_FIRST_RESOLVED] += 1.0
-    e = cf[c, CF_END]
     if not math.isnan(e):
         kpi[K_ENDED] += 1.0
         kpi[K_TIS] += e - arr

@@ -27,7 +27,7 @@ from .style import PALETTE
 #: the classic service-level target the findings refer to (share answered within the scenario's threshold)
 TARGET_SL = 0.80
 #: the KPIs of the cards and of the first chart, in order (names of the registry, :data:`ccsim.kpis.REGISTRY`)
-CARDS = ("service_level", "asa", "abandon_rate", "passed_per_call", "reexplanations_per_call", "mean_time_in_system",
+CARDS = ("service_level", "service_level_caller", "asa", "abandon_rate", "passed_per_call", "reexplanations_per_call", "time_in_system_answered",
          "fcr", "occupancy", "cost")
 #: what must be equal for saved runs to have faced the very same callers
 SAME_CALLERS = ("demand", "horizon", "warmup", "interval", "seed")

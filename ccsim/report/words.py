@@ -96,14 +96,15 @@ SAYINGS = {
                            "no clear change in abandonment", 0),
     "service_level": Saying("abs", "{v} points fewer answered within {thr} s", "{v} points more answered within {thr} s",
                             "no clear change in service level"),
-    "mean_time_in_system": Saying("abs", "{v} s less in the system", "{v} s more in the system"),
+    "time_in_system_answered": Saying("abs", "{v} s less in the system per answered call",
+                                      "{v} s more in the system per answered call"),
     "reexplanations_per_call": Saying("abs", "{v} fewer re-explanations per 100 calls",
                                       "{v} more re-explanations per 100 calls"),
     "fcr": Saying("abs", "{v} points fewer resolved on the first call", "{v} points more resolved on the first call"),
     "asa": Saying("abs", "answered {v} s sooner", "answered {v} s later"),
     "cost": Saying("rel", "{v} lower cost", "{v} higher cost", "about the same cost"),
 }
-HEADLINE = ("abandon_rate", "service_level", "mean_time_in_system", "reexplanations_per_call", "fcr", "asa")
+HEADLINE = ("abandon_rate", "service_level", "time_in_system_answered", "reexplanations_per_call", "fcr", "asa")
 
 
 def clause(data: Data, s: Series, name: str) -> tuple[str, str] | None:
@@ -174,7 +175,7 @@ def single_headline(data: Data, s: Series) -> str:
     bits = [f"{value('service_level', p.mean('service_level'))} of calls answered within {data.thr} s",
             f"{value('abandon_rate', p.mean('abandon_rate'))} abandoned",
             f"{value('asa', p.mean('asa'))} average wait for an agent",
-            f"{value('mean_time_in_system', p.mean('mean_time_in_system'))} in the system"]
+            f"{value('time_in_system_answered', p.mean('time_in_system_answered'))} in the system per answered call"]
     if finite(p.mean("passed_per_call")) and p.mean("passed_per_call") > 0:
         bits.append(f"{100 * p.mean('passed_per_call'):.0f} in 100 calls passed to another agent")
     bits.append(f"cost {value('cost', p.mean('cost'))}")
