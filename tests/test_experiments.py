@@ -8,7 +8,8 @@ import pytest
 
 from centers import ROOT
 
-SCRIPTS = ["silo_vs_team", "staffing_sweep", "storm_surge", "aht_pressure", "erlang_validation", "staffing_plan"]
+SCRIPTS = ["silo_vs_team", "staffing_sweep", "storm_surge", "aht_pressure", "erlang_validation", "staffing_plan",
+           "attribution"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
