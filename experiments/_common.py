@@ -30,7 +30,10 @@ def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10) -> a
 
 
 def run_sweep(sweep: Sweep, out: Path, resume: bool = True) -> tuple[SweepResults, float]:
-    """Run (or finish) a sweep with a progress bar; return the results and the wall time."""
+    """Run (or finish) a sweep with a progress bar; return the results and the wall time. Prints the seed and
+    replications first: two scripts showing the same point agree when these (and the scenario) agree."""
+    console.print(f"{sweep.name}: seed {sweep.seed}, {sweep.reps} replications (simulated days) per point, "
+                  f"{len(sweep.points())} points, engine {sweep.engine}", markup=False, highlight=False)
     t0 = time.perf_counter()
     with Progress(TextColumn(f"{sweep.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as bar:

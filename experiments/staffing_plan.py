@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__, "staffing_plan", argv, reps=20)
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    console.print(f"seed 1 for the planning runs ({args.reps} days per evaluation), fresh seeds for validation; "
+                  f"targets {', '.join(map(str, TARGETS))}", markup=False, highlight=False)
+    simulated = {}
     for name in ("silo", "team"):
         sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
         plans, table = compare_plans(sc, TARGETS, by_interval=True, reps=args.reps, seed=1, engine=args.engine,
@@ -45,10 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         plans[-1].frame().to_csv(args.out / f"{name}_plan.csv", index=False)
         (args.out / f"{name}_staffed.toml").write_text(plan_toml(sc, plans[-1]))
         e, s = table.loc["erlang_c"], table.loc["simulated"]
+        simulated[name] = s
         console.print(f"{name}: Erlang C staffs {e['agent_hours']:,.0f} agent-hours and reaches "
                       f"{fmt('service_level', e['service_level'])} answered in 20 s with {fmt('abandon_rate', e['abandon_rate'])} "
                       f"abandoned; the simulated plan needs {s['agent_hours'] - e['agent_hours']:+,.0f} agent-hours "
                       f"({fmt('cost', s['cost'] - e['cost'], True)} a day) to meet both targets in every interval.")
+    a, b = simulated["silo"], simulated["team"]
+    console.print(f"Each design staffed with only the agents it needs: team {b['agent_hours']:,.0f} agent-hours for "
+                  f"{fmt('cost', b['cost'])} a day, silo {a['agent_hours']:,.0f} for {fmt('cost', a['cost'])} "
+                  f"({fmt('cost', b['cost'] - a['cost'], True)}). silo_vs_team.py answers another question: both "
+                  "designs with the same headcount, where the cost differs only by the hourly rates.")
     console.print(f"{time.perf_counter() - t0:.0f} s; results in {args.out}/")
     return 0
 
