@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -182,9 +182,19 @@ class _Evaluator:
     engine: str
     min_offered: float
     count: int = 0
+    _seen: dict = field(default_factory=dict, repr=False)
 
     def stats(self, plan: np.ndarray, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(worst target slack, occupancy per group) per interval, or for the whole run (one column)."""
+        """(worst target slack, occupancy per group) per interval, or for the whole run (one column).
+
+        A plan measured before is not simulated again: the same plan on the same callers gives the same answer.
+        """
+        key = (plan.tobytes(), plan.shape, by_interval)
+        if key not in self._seen:
+            self._seen[key] = self._simulate(plan, by_interval)
+        return self._seen[key]
+
+    def _simulate(self, plan: np.ndarray, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
         self.count += 1
         res = simulate(with_staffing(self.sc, plan), engine=self.engine, reps=self.reps, seed=self.seed,
                        keep_calls=False)
@@ -219,11 +229,20 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     """The fewest agents meeting every target in simulation, from ``start`` (default: the Erlang A plan).
 
     Each iteration simulates the whole day (so queues carried from one interval into the next count) and
-    adjusts every interval at once: where a target is missed, one more agent in every group; where all
-    are met, one fewer for the least busy group not yet locked. A removal that breaks its own interval,
-    or the next one (through the queue it leaves behind), is undone and locked for that group. It stops when every interval meets its targets and nothing more can
-    be removed. Intervals offering fewer than ``min_offered`` calls on average (too few to measure a
-    target) keep their starting staffing. Without ``by_interval`` one number per group holds all day.
+    adjusts every interval at once. Until every interval meets its targets, a missing interval gets one
+    more agent in every group. From then on the search only trims: from the last plan meeting every target,
+    one agent fewer for the least busy group not yet locked in every interval with room to spare. A miss
+    is blamed on one of those removals, its own interval's, else the nearest earlier one (the queue it
+    leaves behind), else the nearest later one (the callers of the missing interval still waiting when it
+    starts); the blamed removals are undone and locked for that group for good. It stops when every
+    interval meets its targets and nothing more can be removed. Intervals offering fewer than
+    ``min_offered`` calls on average (too few to measure a target) keep their starting staffing. Without
+    ``by_interval`` one number per group holds all day.
+
+    Once a plan meets every target the search terminates: every later miss costs a removal for good (a
+    lock, never released), and when all the removals of a round are undone the plan is that last plan again
+    (same callers, same measure: met); so each round of trims ends with fewer agents or more locks, and
+    there are finitely many of both. ``max_iterations`` bounds the adding before (targets out of reach).
     """
     if not targets:
         raise OptionError("--target", "no target given", 'add e.g. --target "service_level>=0.8"')
@@ -236,25 +255,20 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     cols = (lambda j: [j]) if by_interval else (lambda j: list(range(n)))
     width = n if by_interval else 1
     locked = np.zeros((G, width), dtype=bool)
-    trial: dict[int, int] = {}  # interval -> group lowered in the candidate being tested
+    trial: dict[int, int] = {}  # interval -> group lowered since the last plan meeting every target
     for _ in range(max_iterations):
         slack, occ = ev.stats(plan, by_interval)
         failing = [j for j in range(width) if slack[j] < 0]
-        for j in failing:
-            if j in trial:  # the last removal broke this interval: undo it and keep that agent
-                culprit = j
-            else:           # broken by a removal just before it (queues carried over), or never met yet
-                earlier = [k for k in trial if k < j]
-                culprit = max(earlier) if earlier else None
-            if culprit is None:  # one more agent in every group: the trimming below takes back the extra ones
-                plan[:, cols(j)] += 1
-                locked[:, j] = False
-            else:
-                g = trial.pop(culprit)
-                locked[g, culprit] = True
-                plan[g, cols(culprit)] += 1
-        if failing:
+        if failing and trial:  # the removals broke these intervals: undo the ones to blame, for good
+            for k in {_culprit(j, trial) for j in failing}:
+                g = trial.pop(k)
+                locked[g, k] = True
+                plan[g, cols(k)] += 1
             continue  # re-measure before trimming anything
+        if failing:  # not met yet (nothing removed since): one more agent in every group
+            for j in failing:
+                plan[:, cols(j)] += 1
+            continue
         trial.clear()
         for j in range(width):
             if slack[j] > 0:
@@ -267,6 +281,14 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
             return Plan("simulated", plan, tuple(sc.design.groups), sc.interval, evaluations=ev.count)
     raise OptionError("--target", f"no staffing plan meeting {', '.join(map(str, targets))} found in "
                         f"{max_iterations} simulated iterations", "relax the targets or check the scenario")
+
+
+def _culprit(j: int, trial: dict[int, int]) -> int:
+    """The removal to blame for a miss in interval ``j``: its own, else the nearest earlier, else the nearest later."""
+    if j in trial:
+        return j
+    earlier = [k for k in trial if k < j]
+    return max(earlier) if earlier else min(trial)
 
 
 # --------------------------------------------------------------------------- comparing plans
