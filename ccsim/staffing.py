@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,11 +164,21 @@ class Plan:
     def agent_hours(self) -> float:
         return float(self.agents.sum() * self.interval / 3600.0)
 
-    def frame(self) -> pd.DataFrame:
-        """One row per interval, one column per group (agents on the phones)."""
+    def frame(self, scheduled: bool = False) -> pd.DataFrame:
+        """One row per interval (its start as a clock time), one column per group: agents on the phones, and
+        with ``scheduled`` also the agents to schedule after shrinkage (``<group> scheduled``)."""
         df = pd.DataFrame(self.agents.T, columns=list(self.groups))
-        df.insert(0, "start", [f"{int(i * self.interval // 3600):02d}:{int(i * self.interval % 3600 // 60):02d}"
-                               for i in range(self.agents.shape[1])])
+        if scheduled:
+            for g, row in zip(self.groups, self.scheduled()):
+                df[f"{g} scheduled"] = row
+        n = self.agents.shape[1]
+        days = n * self.interval > 86400  # a multi-day plan says which day
+
+        def clock(t: float) -> str:
+            d, t = divmod(int(t), 86400)
+            return (f"d{d + 1} " if days else "") + f"{t // 3600:02d}:{t % 3600 // 60:02d}"
+
+        df.insert(0, "start", [clock(i * self.interval) for i in range(n)])
         return df
 
 
@@ -182,6 +193,7 @@ class _Evaluator:
     engine: str
     min_offered: float
     count: int = 0
+    progress: Callable[[str, int], None] | None = None   # called with ("searching", simulations so far)
     _seen: dict = field(default_factory=dict, repr=False)
 
     def stats(self, plan: np.ndarray, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -196,6 +208,8 @@ class _Evaluator:
 
     def _simulate(self, plan: np.ndarray, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
         self.count += 1
+        if self.progress:
+            self.progress("searching", self.count)
         res = simulate(with_staffing(self.sc, plan), engine=self.engine, reps=self.reps, seed=self.seed,
                        keep_calls=False)
         groups = list(self.sc.design.groups)
@@ -225,7 +239,8 @@ class _Evaluator:
 
 def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = True, reps: int = 10,
                    seed: int = 1, engine: str = DEFAULT_ENGINE, start: np.ndarray | None = None,
-                   min_offered: float = 10.0, max_iterations: int = 300) -> Plan:
+                   min_offered: float = 10.0, max_iterations: int = 300,
+                   progress: Callable[[str, int], None] | None = None) -> Plan:
     """The fewest agents meeting every target in simulation, from ``start`` (default: the Erlang A plan).
 
     Each iteration simulates the whole day (so queues carried from one interval into the next count) and
@@ -250,6 +265,7 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
         raise OptionError("--reps", f"{reps} replications cannot give a useful confidence interval",
                             "use at least 5 (20 for a day with busy-day variation)")
     ev = _Evaluator(sc, targets, reps, seed, engine, min_offered)
+    ev.progress = progress
     plan = (start if start is not None else erlang_plan(sc, targets, "A", by_interval)).astype(np.int64).copy()
     G, n = plan.shape
     cols = (lambda j: [j]) if by_interval else (lambda j: list(range(n)))
@@ -334,17 +350,26 @@ def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 1
 
 def compare_plans(sc: Scenario, targets: list[Target], *, by_interval: bool = True, reps: int = 20, seed: int = 1,
                   engine: str = DEFAULT_ENGINE, shrinkage: float = 0.0,
-                  validation_reps: int = 40) -> tuple[list[Plan], pd.DataFrame]:
-    """Erlang C, Erlang A and simulated plans, each validated in simulation with fresh seeds."""
+                  validation_reps: int = 40, progress: Callable[[str, int], None] | None = None
+                  ) -> tuple[list[Plan], pd.DataFrame]:
+    """Erlang C, Erlang A and simulated plans, each validated in simulation with fresh seeds.
+
+    ``progress(stage, n)`` reports the simulations of the search (stage "searching") and the plans validated
+    (stage "validating", 1 to 3)."""
     if not 0 <= shrinkage < 1:
         raise OptionError("--shrinkage", f"must be in [0, 1) (got {shrinkage:g})", "e.g. 0.3 for 30%")
     c = Plan("erlang_c", erlang_plan(sc, targets, "C", by_interval), tuple(sc.design.groups), sc.interval, shrinkage)
     a = Plan("erlang_a", erlang_plan(sc, targets, "A", by_interval), tuple(sc.design.groups), sc.interval, shrinkage)
-    s = simulated_plan(sc, targets, by_interval=by_interval, reps=reps, seed=seed, engine=engine, start=a.agents)
+    s = simulated_plan(sc, targets, by_interval=by_interval, reps=reps, seed=seed, engine=engine, start=a.agents,
+                       progress=progress)
     s.shrinkage = shrinkage
     plans = [c, a, s]
-    table = pd.DataFrame([validate_plan(sc, p, targets, reps=validation_reps, seed=seed + 10_000, engine=engine)
-                          for p in plans])
+    rows = []
+    for i, p in enumerate(plans, start=1):
+        rows.append(validate_plan(sc, p, targets, reps=validation_reps, seed=seed + 10_000, engine=engine))
+        if progress:
+            progress("validating", i)
+    table = pd.DataFrame(rows)
     table["scheduled_agent_hours"] = [float(p.scheduled().sum() * p.interval / 3600.0) for p in plans]
     return plans, table.set_index("plan")
 

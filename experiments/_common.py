@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from ccsim.engines import DEFAULT_ENGINE
@@ -40,6 +43,16 @@ def run_sweep(sweep: Sweep, out: Path, resume: bool = True) -> tuple[SweepResult
         task = bar.add_task("tasks", total=None)
         res = sweep.run(out, resume=resume, progress=lambda d, n: bar.update(task, completed=d, total=n))
     return res, time.perf_counter() - t0
+
+
+@contextmanager
+def stage_progress(label: str) -> Iterator:
+    """A transient progress line for searches of unknown length: ``progress(stage, n)`` shows the stage, the
+    count so far and the elapsed time."""
+    with Progress(TextColumn(label), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda stage, n: bar.update(task, description=f"{stage} ({n})")
 
 
 def wide(summary: pd.DataFrame, kpis: list[str], value: str = "mean") -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 
-from _common import SCENARIOS, console, fmt, label, parse_args, show
+from _common import SCENARIOS, console, fmt, label, parse_args, show, stage_progress
 
 import ccsim
 from ccsim.staffing import Target, compare_plans, plan_toml
@@ -32,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     simulated = {}
     for name in ("silo", "team"):
         sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
-        plans, table = compare_plans(sc, TARGETS, by_interval=True, reps=args.reps, seed=1, engine=args.engine,
-                                     shrinkage=SHRINKAGE)
+        with stage_progress(f"{name} plan") as progress:
+            plans, table = compare_plans(sc, TARGETS, by_interval=True, reps=args.reps, seed=1, engine=args.engine,
+                                         shrinkage=SHRINKAGE, progress=progress)
         rows, thr = [], sc.sl_threshold
         for p in table.index:
             r = table.loc[p]
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
              ["plan", "agent-hours", f"scheduled ({SHRINKAGE:.0%} shrinkage)", label("cost"), label("service_level", thr),
               label("abandon_rate"), f"{label('service_level', thr)}, worst interval", "busy intervals met"])
         table.to_csv(args.out / f"{name}_comparison.csv")
-        plans[-1].frame().to_csv(args.out / f"{name}_plan.csv", index=False)
+        plans[-1].frame(scheduled=True).to_csv(args.out / f"{name}_plan.csv", index=False)
         (args.out / f"{name}_staffed.toml").write_text(plan_toml(sc, plans[-1]))
         e, s = table.loc["erlang_c"], table.loc["simulated"]
         simulated[name] = s
