@@ -23,9 +23,13 @@ SCENARIOS = HERE / "scenarios"
 ENGINE = DEFAULT_ENGINE
 console = Console()
 
-def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10) -> argparse.Namespace:
-    """The options every experiment takes: --reps, --engine, --out (default results/<name>)."""
+def parse_args(doc: str, name: str, argv: list[str] | None, reps: int = 10,
+               extra: list[tuple[tuple, dict]] = ()) -> argparse.Namespace:
+    """The options every experiment takes: --reps, --engine, --out (default results/<name>), and ``extra``
+    ((flags, keywords) of argparse's add_argument)."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for flags, kw in extra:
+        ap.add_argument(*flags, **kw)
     ap.add_argument("--reps", type=int, default=reps, help="replications (simulated days) per point")
     ap.add_argument("--engine", default=ENGINE, help="simulation engine")
     ap.add_argument("--out", type=Path, default=Path("results") / name, help="where results are written")

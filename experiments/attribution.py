@@ -3,7 +3,8 @@
 silo.toml and team.toml differ in four levers at once: (1) menu depth (3 IVR levels x 20 s vs 1 x 15 s),
 (2) transfer mode (cold transfers, each losing context: resolution x0.85, vs warm handoffs), (3) organisation
 (three departments vs triage + technical specialists: queues, groups, routes, the staffing split and the
-costs; the same total headcount in every interval) and (4) ownership (resolution_factor 1.0 vs 1.1). The
+costs; the same total headcount in every interval; each design at its own best split of that headcount, found
+by ccsim.split as in silo_vs_team.py, unless --planned-split) and (4) ownership (resolution_factor 1.0 vs 1.1). The
 experiment crosses them: 2^4 = 16 designs in one sweep with one seed, so replication r of every design faces
 the very same callers (common random numbers). Each KPI's total difference team - silo is split among the
 levers by the Shapley value (each lever's average marginal contribution over the 24 orders of switching the
@@ -28,11 +29,12 @@ from __future__ import annotations
 
 import sys
 
-from _common import SCENARIOS, console, fmt, label, parse_args, run_sweep, show
+from _common import SCENARIOS, console, fmt, label, parse_args, run_sweep, show, stage_progress
 
 import ccsim
 from ccsim.attribution import TABLE_FILE, attribute, plan
 from ccsim.report.attribution import PAGE_FILE, write_page
+from ccsim.split import best_split
 
 SEED = 1
 #: the KPIs the tables and the page tell
@@ -45,11 +47,25 @@ def cell(kpi: str, row, ci: bool = True, unclear: str = "no clear effect") -> li
     return [value, f"[{fmt(kpi, row['ci_low'], True)}, {fmt(kpi, row['ci_high'], True)}]"] if ci else [value]
 
 
+def at_best_split(sc: ccsim.Scenario, args) -> ccsim.Scenario:
+    """``sc`` re-staffed with its best split of the same headcount (ccsim.split; the flagship's search)."""
+    with stage_progress(f"best split of {sc.name}:") as prog:
+        sp = best_split(sc, seed=SEED, engine=args.engine, out=args.out / "split" / sc.name,
+                        progress=lambda stage, d, n: prog(stage, f"{d}/{n} days"))
+    shares = (", ".join(f"{g} {a:.1%} -> {b:.1%}" for g, (a, b) in sp.shares().items()) if sp.adopted
+              else "kept as planned (no split beat it with a paired CI)")
+    console.print(f"{sc.name} at its best split of the planned headcount: {shares}", markup=False, highlight=False)
+    return sp.scenario
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(__doc__, "attribution", argv)
+    args = parse_args(__doc__, "attribution", argv, extra=[
+        (("--planned-split",), {"action": "store_true", "help": "keep each design's planned split of the headcount"})])
     try:
         silo = ccsim.load_scenario(SCENARIOS / "silo.toml")
         team = ccsim.load_scenario(SCENARIOS / "team.toml")
+        if not args.planned_split:  # each design at its own best split of the headcount, as the flagship
+            silo, team = (at_best_split(sc, args) for sc in (silo, team))
         corners = plan(silo, team)
         sweep = corners.sweep("attribution", reps=args.reps, seed=SEED, engine=args.engine)
         res, secs = run_sweep(sweep, args.out)
