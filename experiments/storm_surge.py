@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in pts.index:
         sl = iv[iv["point"] == p].set_index("interval")["service_level"]
         after = [i for i in range(int(END // 1800), 48) if sl.get(i, 0) >= 0.8]
-        rec = f"{after[0] / 2:.1f}h" if after else "never"
+        rec = f"{after[0] // 2:02d}:{after[0] % 2 * 30:02d}" if after else "not that day"
         rows.append([label[p], *[fmt(k, mean.loc[p, k]) for k in mean.columns], f"{sl.min():.0%}", rec])
     show("The whole storm day", rows, ["point", *labels(list(mean.columns), silo.sl_threshold), "worst interval", "80% again"])
     console.print("Proactive notifications cut the calls offered in the surge and with them the abandonment "
