@@ -1,13 +1,15 @@
 """The ``ccsim`` command line: run a scenario, validate it, or compute Erlang A/C for comparison.
 
 Bad input (an :class:`~ccsim.errors.InputError`, bad Erlang inputs) prints one ``error: ...`` line to stderr and
-exits with code 2; anything unexpected prints ``error: internal error: ...`` and exits with code 1.
+exits with code 2; anything unexpected prints ``error: internal error: ...`` and exits with code 1. Output piped
+to a reader that stops early (``| head``) ends quietly, with code 1 (as click ends it).
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +23,14 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, Text
                            TimeRemainingColumn)
 from rich.table import Table
 
-from .config import Scenario, load_scenario
-from .tomlfile import parse_overrides
+from .config import Scenario, load_scenario, overload_warning, with_currency
+from .tomlfile import TIME_HELP, parse_overrides, parse_seconds
 from .demand import expected_arrivals
 from .engines import DEFAULT_ENGINE, ENGINES
-from .erlang import erlang_a as erlang_kpis
+from .erlang import erlang_a as erlang_kpis, required_agents
 from .errors import InputError, OptionError
 from . import kpis
+from .limits import DAY
 from .results import Results
 from .simulate import simulate
 
@@ -56,6 +59,9 @@ def _errors(*user_errors: type[Exception]) -> Iterator[None]:
         yield
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError:  # the reader went away (`ccsim erlang ... | head -3`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # so that flushing stdout at exit cannot fail again
+        raise typer.Exit(1) from None  # the code click gives a broken pipe it meets itself
     except user_errors as e:
         raise _fail(str(e), 2) from None
     except Exception as e:
@@ -81,16 +87,34 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
-def _summary_table(summary: pd.DataFrame, title: str, thr: float) -> Table:
+def _clock(seconds: float, multi_day: bool = False) -> str:
+    """A time of day for people: ``66600`` -> ``18:30``; with ``multi_day``, ``d2 18:30`` (day 2)."""
+    day, rest = divmod(int(seconds // 60), 1440)
+    return (f"d{day + 1} " if multi_day else "") + f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _kpi_text(name: str, v: float, currency: str = "", diff: bool = False) -> str:
+    """A KPI value as the registry formats it, money with the scenario's currency."""
+    text = kpis.format(name, v, diff)
+    return with_currency(text, currency) if kpis.REGISTRY.get(name) and kpis.REGISTRY[name].unit == "money" else text
+
+
+def _summary_table(summary: pd.DataFrame, title: str, thr: float, currency: str = "") -> Table:
     """KPI (the registry's label) | mean | 95% CI."""
     table = Table(title=title)
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     for kpi, row in summary.iterrows():
-        ci = "–" if math.isnan(row.ci_low) else f"{kpis.format(kpi, row.ci_low)} – {kpis.format(kpi, row.ci_high)}"
-        table.add_row(kpis.label(kpi, thr), kpis.format(kpi, row["mean"]), ci)
+        ci = ("–" if math.isnan(row.ci_low) else
+              f"{_kpi_text(kpi, row.ci_low, currency)} – {_kpi_text(kpi, row.ci_high, currency)}")
+        table.add_row(kpis.label(kpi, thr), _kpi_text(kpi, row["mean"], currency), ci)
     return table
+
+
+def _next(command: str, *paths: Path | str, err: bool = False) -> None:
+    """Print the command to run next (``next: ccsim report results/x``), paths quoted for a shell."""
+    typer.echo(f"next: {command} " + " ".join(shlex.quote(str(p)) for p in paths), err=err)
 
 
 def _summary_json(summary: pd.DataFrame) -> str:
@@ -109,11 +133,20 @@ def _describe(sc: Scenario) -> str:
         modes.setdefault(g.route(skill)[2], []).append(skill)
     transfer = next(iter(modes)) if len(modes) == 1 else "; ".join(f"{m} for {', '.join(s)}" for m, s in modes.items())
     warmup = f", warm-up {_duration(sc.warmup)}" if sc.warmup else ""
+    multi = sc.horizon > DAY
+
+    def window(start: float, end: float) -> str:
+        return f"from {_clock(start, multi)} to {_clock(end, multi)}"
+
+    surges = "".join(f" Surge: volume x{s.multiplier:g} {window(s.start, s.end)}"
+                     f" ({', '.join(s.call_types) if s.call_types else 'every call type'})." for s in d.surges)
+    deflections = "".join(f" Proactive notifications deflect {df.share:.0%} of callers {window(df.start, df.end)}."
+                          for df in g.deflections)
     return (f"Scenario '{sc.name}' is valid{': ' + sc.description if sc.description else ''}. "
             f"Horizon {_duration(sc.horizon)} in {sc.n_intervals} intervals of {_duration(sc.interval)}{warmup}. "
             f"{len(d.call_types)} call type(s) ({', '.join(d.call_types)}) bring about "
-            f"{expected_arrivals(sc):,.0f} expected calls. Skills: {', '.join(d.skills)}. "
-            f"Queues: {', '.join(g.queues)}. Groups: {groups}. Transfer mode: {transfer}.")
+            f"{expected_arrivals(sc):,.0f} expected calls.{surges} Skills: {', '.join(d.skills)}. "
+            f"Queues: {', '.join(g.queues)}. Groups: {groups}. Transfer mode: {transfer}.{deflections}")
 
 
 # --------------------------------------------------------------------------- progress
@@ -147,8 +180,13 @@ class _LazyProgress:
 
 # --------------------------------------------------------------------------- commands
 def _load(path: Path, sets: list[str] | None) -> Scenario:
-    """Load and validate a scenario with ``--set`` overrides."""
-    return load_scenario(path, overrides=parse_overrides(sets or []))
+    """Load and validate a scenario with ``--set`` overrides; an implausible load (most likely a rate per hour
+    typed as per second) is one ``warning:`` line on stderr, not an error."""
+    sc = load_scenario(path, overrides=parse_overrides(sets or []))
+    warning = overload_warning(sc)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    return sc
 
 
 def _save(res: Results, out: Path) -> Path:
@@ -183,8 +221,9 @@ def run(
             typer.echo(_summary_json(summary))
         else:
             title = f"{sc.name} · engine {engine} · {reps} reps · seed {seed}"
-            Console().print(_summary_table(summary, title, sc.sl_threshold))
+            Console().print(_summary_table(summary, title, sc.sl_threshold, sc.currency))
         typer.echo(f"wrote results to {path}", err=json_out)
+        _next("ccsim report", path, err=json_out)
 
 
 @app.command()
@@ -194,31 +233,109 @@ def validate(scenario: ScenarioArg, sets: SetOpt = None) -> None:
         Console().print(_describe(_load(scenario, sets)), markup=False, highlight=False)
 
 
+def _share_option(value: float, option: str, example: str) -> float:
+    """A target share strictly between 0 and 1."""
+    if not 0.0 < value < 1.0:
+        raise OptionError(option, f"must be a share strictly between 0 and 1 (got {value:g})",
+                          f"write e.g. {option} {example} (not a percentage)")
+    return value
+
+
+def _arrival_rate(arrival_rate: float | None, calls_per_hour: float | None) -> float:
+    """Calls per second from exactly one of --arrival-rate (per second) and --calls-per-hour."""
+    if (arrival_rate is None) == (calls_per_hour is None):
+        raise OptionError("--arrival-rate", "give exactly one of --arrival-rate (calls per second) and "
+                          "--calls-per-hour" + (" (both were given)" if arrival_rate is not None else ""),
+                          "e.g. --calls-per-hour 600, or --arrival-rate 0.1667")
+    option, value = ("--arrival-rate", arrival_rate) if arrival_rate is not None else ("--calls-per-hour", calls_per_hour)
+    if not (math.isfinite(value) and value > 0):
+        raise OptionError(option, f"must be a positive number of calls (got {value:g})", "give a value > 0")
+    return value if option == "--arrival-rate" else value / 3600.0
+
+
 @app.command()
 def erlang(
-    arrival_rate: Annotated[float, typer.Option(help="Calls per second.", show_default=False)],
-    aht: Annotated[float, typer.Option(help="Mean handle time, seconds.", show_default=False)],
-    agents: Annotated[int, typer.Option(help="Agents on the phones.", show_default=False)],
-    patience: Annotated[float | None, typer.Option(help="Mean patience, seconds; omit for Erlang C (no abandonment).",
-                                                   show_default=False)] = None,
-    threshold: Annotated[float, typer.Option(help="Service level threshold, seconds.")] = 20.0,
-    json_out: JsonOpt = False,
+    arrival_rate: Annotated[float | None, typer.Option(help="Calls per second (or give --calls-per-hour).",
+                                                       show_default=False)] = None,
+    calls_per_hour: Annotated[float | None, typer.Option(help="Calls per hour (or give --arrival-rate).",
+                                                         show_default=False)] = None,
+    aht: Annotated[str, typer.Option(metavar="TIME", help=f"Mean handle time (talk + after-call work): {TIME_HELP}.",
+                                     show_default=False)] = ...,  # type: ignore[assignment]
+    agents: Annotated[int | None, typer.Option(help="Agents on the phones. Omit it and give targets "
+                                                    "(--service-level, --abandon-rate, --asa) to get the agents needed.",
+                                               show_default=False)] = None,
+    patience: Annotated[str | None, typer.Option(metavar="TIME", help="Mean patience, as --aht; omit for Erlang C (nobody hangs up).",
+                                                 show_default=False)] = None,
+    threshold: Annotated[str, typer.Option(metavar="TIME", help="Service level threshold, as --aht.")] = "20",
+    service_level: Annotated[float | None, typer.Option(
+        help="Target without --agents: share answered within --threshold at least, e.g. 0.8.", show_default=False)] = None,
+    abandon_rate: Annotated[float | None, typer.Option(
+        help="Target without --agents: share who hang up at most, e.g. 0.05 (needs --patience).",
+        show_default=False)] = None,
+    asa: Annotated[str | None, typer.Option(metavar="TIME", help="Target without --agents: average speed of answer at most, as --aht.",
+                                            show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help=(
+        'Print JSON to stdout instead of a table: {"arrival_rate" (calls/s), "calls_per_hour", "aht", "patience" '
+        '(null for Erlang C) and "threshold" (seconds), "offered_load" (erlangs), "agents" (given, or the fewest '
+        'meeting the targets), "targets" ({name: value}, null with --agents), "overloaded" (true when there is '
+        'no patience and offered load >= agents: the queue grows without bound, and asa and mean_wait are null), '
+        '"kpis" ({name: value} at that staffing)}. Never NaN or Infinity.'))] = False,
 ) -> None:
-    """Steady-state KPIs of M/M/c+M (Erlang A), or M/M/c (Erlang C) without --patience."""
+    """Steady-state KPIs of M/M/c+M (Erlang A), or M/M/c (Erlang C) without --patience; without --agents, the
+    fewest agents meeting the targets, and the KPIs with them."""
     with _errors(ValueError):
-        result = erlang_kpis(arrival_rate, aht, agents, patience, threshold)
+        lam = _arrival_rate(arrival_rate, calls_per_hour)
+        handle = parse_seconds(aht, "--aht")
+        mean_patience = None if patience is None else parse_seconds(patience, "--patience")
+        thr = parse_seconds(threshold, "--threshold", zero_ok=True)
+        targets: dict[str, float] = {}
+        if service_level is not None:
+            targets["service_level"] = _share_option(service_level, "--service-level", "0.8")
+        if abandon_rate is not None:
+            if mean_patience is None:
+                raise OptionError("--abandon-rate", "Erlang C (no --patience) has no abandonment",
+                                  "give --patience, e.g. --patience 2min, or drop --abandon-rate")
+            targets["abandon_rate"] = _share_option(abandon_rate, "--abandon-rate", "0.05")
+        if asa is not None:
+            targets["asa"] = parse_seconds(asa, "--asa")
+        if agents is not None and targets:
+            raise OptionError("--agents", "give either --agents (the KPIs at that staffing) or targets "
+                              "(the agents needed), not both", "drop --agents to get the agents needed")
+        if agents is None and not targets:
+            raise OptionError("--agents", "missing: give --agents, or targets to get the agents needed",
+                              "e.g. --agents 55, or --service-level 0.8 --threshold 20 and/or --abandon-rate 0.05")
+        if agents is not None and agents < 1:
+            raise OptionError("--agents", f"must be at least 1 (got {agents})", "give a whole number of agents >= 1")
+        n = agents if agents is not None else required_agents(lam, handle, mean_patience, thr, **targets)
+        result = erlang_kpis(lam, handle, n, mean_patience, thr)
+        load = lam * handle
+        overloaded = mean_patience is None and load >= n
         if json_out:
-            typer.echo(json.dumps({"kpis": {k: _num(v) for k, v in result.items()}}, allow_nan=False))
+            typer.echo(json.dumps({
+                "arrival_rate": lam, "calls_per_hour": lam * 3600, "aht": handle, "patience": mean_patience,
+                "threshold": thr, "offered_load": load, "agents": n, "targets": targets or None,
+                "overloaded": overloaded, "kpis": {k: _num(v) for k, v in result.items()}}, allow_nan=False))
             return
-        table = Table("KPI", "value", title="Erlang C (M/M/c)" if patience is None else "Erlang A (M/M/c+M)")
+        model = "Erlang C (M/M/c)" if mean_patience is None else "Erlang A (M/M/c+M)"
+        context = (f"{lam * 3600:,.6g} calls/h ({lam:.4g} calls/s) × AHT {handle:g} s = {load:,.2f} erlangs on "
+                   f"{n:,} agents, " + ("no abandonment" if mean_patience is None else f"mean patience {mean_patience:g} s")
+                   + f"; service level = answered within {thr:g} s.")
+        if overloaded:
+            typer.echo(f"{model} with {n:,} agents: overloaded (offered load ≥ agents: the queue grows without bound).")
+            typer.echo(context)
+            typer.echo(f"A stable queue needs at least {math.floor(load) + 1:,} agents; --patience models callers who "
+                       f"hang up.")
+            return
+        if targets:
+            wanted = ", ".join(f"{kpis.label(k, thr)} {'≥' if k == 'service_level' else '≤'} {kpis.format(k, v)}"
+                               for k, v in targets.items())
+            typer.echo(f"agents needed: {n:,} (the fewest meeting {wanted})")
+        table = Table("KPI", "value", title=f"{model} with {n:,} agents")
         table.columns[1].justify = "right"
         for k, v in result.items():
-            table.add_row(kpis.label(k, threshold), kpis.format(k, v))
-        console = Console()
-        console.print(table)
-        console.print(f"{arrival_rate:g} calls/s x AHT {aht:g} s = {arrival_rate * aht:.2f} erlangs on {agents} agents, "
-                      + ("no abandonment" if patience is None else f"mean patience {patience:g} s")
-                      + f"; service level = answered within {threshold:g} s.", markup=False, highlight=False)
+            table.add_row(kpis.label(k, thr), kpis.format(k, v))
+        Console().print(table)
+        typer.echo(context)
 
 
 @app.command()
@@ -246,12 +363,14 @@ def sweep(
         table = Table(title=f"{sw.name} · {len(res.points)} points x {sw.reps} reps · engine {sw.engine}")
         factor_cols = [c for c in res.points.columns if c != "point"]
         for c in ["point", *factor_cols, *[kpis.label(k, sw.base.sl_threshold) for k in keys]]:
-            table.add_column(c, justify="right")
+            # factor paths (no spaces to wrap at) in full, folded when narrow
+            table.add_column(c, justify="right", overflow="fold" if c in factor_cols else "ellipsis")
         for _, p in res.points.iterrows():
             table.add_row(str(p["point"]), *[str(p[c]) for c in factor_cols],
-                          *[kpis.format(k, wide.loc[p["point"], k]) for k in keys])
+                          *[_kpi_text(k, wide.loc[p["point"], k], sw.base.currency) for k in keys])
         Console().print(table)
         typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
+        _next("ccsim report", target)
 
 
 @app.command()
@@ -303,6 +422,7 @@ def staff(
         sim = plans[-1]
         console = Console()
         frame = sim.frame()
+        frame["start"] = [_clock(i * sc.interval, sc.horizon > DAY) for i in range(len(frame))]
         if by == "interval":
             for p in plans[:-1]:
                 for i, g in enumerate(p.groups):
@@ -323,7 +443,7 @@ def staff(
         cmp_table.add_column("")
         for p in table.index:
             cmp_table.add_column(str(p), justify="right")
-        for text, cell in _plan_rows(sc.sl_threshold):
+        for text, cell in _plan_rows(sc.sl_threshold, sc.currency):
             cmp_table.add_row(text, *[cell(table.loc[p]) for p in table.index])
         console.print(cmp_table)
         frame.to_csv(dest / "plan.csv", index=False)
@@ -331,15 +451,16 @@ def staff(
         (dest / f"{sc.name}_staffed.toml").write_text(plan_toml(sc, sim))
         typer.echo(f"wrote {dest}/plan.csv, comparison.csv and {sc.name}_staffed.toml "
                    f"(a scenario with the simulated plan; shrinkage {shrinkage:.0%})")
+        _next("ccsim run", dest / f"{sc.name}_staffed.toml")
 
 
-def _plan_rows(thr: float) -> list[tuple[str, Any]]:
+def _plan_rows(thr: float, currency: str = "") -> list[tuple[str, Any]]:
     """The rows of the plan comparison: (label, cell formatter of a row of compare_plans' table)."""
     def kpi(name: str, column: str | None = None):
-        return lambda row: kpis.format(name, row[column or name])
+        return lambda row: _kpi_text(name, row[column or name], currency)
 
     def count(column: str, of: str | None = None):
-        return lambda row: f"{row[column]:,.0f}" + (f"/{row[of]}" if of else "")
+        return lambda row: f"{row[column]:,.0f}" + (f"/{row[of]:,.0f}" if of else "")
 
     rows = [("Agent-hours on the phones", count("agent_hours")),
             ("Agent-hours scheduled (shrinkage)", count("scheduled_agent_hours"))]

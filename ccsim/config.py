@@ -14,22 +14,24 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
-                      ValidationError, field_validator, model_validator)
+                      ValidationError, field_validator, model_serializer, model_validator)
 
 from .distributions import MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
-from .checks import check_scenario
+from .checks import check_scenario, rate_segments, segment_edges
 from .errors import OptionError, ScenarioError
-from .limits import (Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
+from .limits import (DAY, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
                      NAME_RULE, NOT_A_LABEL, Prob, RunTime, SAFE_NAME, UNION_TAGS, clip, plain_text, safe_name,
                      shape_tag, shown, value_or_list_tag)
-from .tomlfile import include_path, read_toml
+from .tomlfile import include_path, read_toml, set_path
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
@@ -240,6 +242,10 @@ class Design(_Model):
 
 
 # --------------------------------------------------------------------------- scenario
+#: characters of a scenario's currency ("USD", "EUR", "$", "CHF", "US$")
+MAX_CURRENCY = 8
+
+
 class Scenario(_Model):
     """A complete, validated scenario: run length, demand and design. Times in seconds."""
 
@@ -259,8 +265,28 @@ class Scenario(_Model):
     warmup: RunTime = 0.0
     sl_threshold: Seconds = 20.0
     max_drain: RunTime = Field(default=4 * 3600.0, description="time after the horizon to finish calls")
+    currency: str = Field(default="", max_length=MAX_CURRENCY, description=(
+        "how money is written in the command line's tables, for display only (costs are computed the same): "
+        "a code or symbol ending in a letter follows the amount ('EUR' -> '1,234 EUR'), any other precedes it "
+        "('$' -> '$1,234', 'US$' -> 'US$1,234'); empty: plain numbers"))
     demand: Demand
     design: Design
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if v != v.strip() or re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", v):
+            raise ValueError('must be a currency code or symbol without spaces around it or control characters, '
+                             'e.g. "USD", "EUR" or "$"')
+        return v
+
+    @model_serializer(mode="wrap")
+    def _no_empty_currency(self, handler):
+        # display only: a scenario without one dumps as before (same sweep fingerprints, same staffed TOML)
+        data = handler(self)
+        if isinstance(data, dict) and not self.currency:
+            data.pop("currency", None)
+        return data
 
     @property
     def n_intervals(self) -> int:
@@ -273,7 +299,7 @@ class Scenario(_Model):
                               "write e.g. {'design.groups.tech.staffing': 12}")
         data = self.model_dump(mode="python", exclude_unset=False)
         for path, value in changes.items():
-            _set_path(data, path, value)
+            set_path(data, path, value)
         return scenario_from_dict(data)
 
     def with_design(self, design: Design | dict) -> "Scenario":
@@ -281,6 +307,74 @@ class Scenario(_Model):
         data = self.model_dump(mode="python")
         data["design"] = design.model_dump(mode="python") if isinstance(design, Design) else design
         return scenario_from_dict(data)
+
+
+def with_currency(amount: str, currency: str) -> str:
+    """An amount already formatted for people, with a scenario's currency (:attr:`Scenario.currency`): a code
+    ending in a letter follows it ("45,324 EUR"), a symbol precedes it ("$45,324", "-$3,698", "+$3,698");
+    no currency, or no amount ("–"), leaves it as it is."""
+    if not currency or not amount or not any(ch.isdigit() for ch in amount):
+        return amount
+    if currency[-1].isalpha():
+        return f"{amount} {currency}"
+    sign = amount[0] if amount[0] in "+-−" else ""
+    return f"{sign}{currency}{amount[len(sign):]}"
+
+
+# --------------------------------------------------------------------------- plausibility
+#: a scenario whose expected offered load peaks above this many times its peak agents is most likely mistyped
+OVERLOAD_FACTOR = 3.0
+
+
+def offered_load(sc: Scenario) -> np.ndarray:
+    """Expected offered load in erlangs, per call type (rows) and interval (columns).
+
+    Expected first contacts arriving in the interval (busyness at its mean of 1, surges included) times their
+    mean work content (talk and after-call work of every need, at speed 1), divided by the interval's length.
+    Misroutes, transfers and repeat contacts add work, deflections remove some: it is the plain load an Erlang
+    calculator would see, for a sanity check, not a forecast."""
+    n = sc.n_intervals
+    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
+    edges = segment_edges(sc)
+    starts = np.arange(n) * sc.interval
+    lengths = np.minimum(sc.interval, sc.horizon - starts)
+    work = {s: w.talk.mean_value + w.acw.mean_value for s, w in sc.demand.work.items()}
+    out = np.zeros((len(sc.demand.call_types), n))
+    for i, ct in enumerate(sc.demand.call_types.values()):
+        a, b, rate = rate_segments(sc, i, ones, edges)
+        idx = np.minimum((a // sc.interval).astype(int), n - 1)
+        arrivals = np.bincount(idx, weights=(b - a) * rate, minlength=n)
+        per_call = sum(p * sum(work[s] for s in needs) for p, needs in ct.needs_table())
+        out[i] = arrivals * per_call / lengths
+    return out
+
+
+def overload_warning(sc: Scenario, factor: float = OVERLOAD_FACTOR) -> str | None:
+    """One line when the expected offered load (:func:`offered_load`, all call types) peaks above ``factor`` times
+    the most agents staffed in any interval, naming the likely cause (a rate per hour typed as per second, a
+    volume per day or per hour typed as per interval); None for a plausible scenario.
+
+    Not an error: a storm or a deliberately overloaded center is a legitimate question, and a queue with
+    impatient callers stays finite."""
+    load = offered_load(sc)
+    if not load.size:
+        return None
+    total = load.sum(axis=0)
+    n = sc.n_intervals
+    agents = np.sum([g.staffing_profile(n, sc.design.staffing_scale) for g in sc.design.groups.values()], axis=0)
+    peak, most = float(total.max()), int(np.max(agents))
+    if not peak > factor * max(most, 1):
+        return None
+    t = int(np.argmax(total))
+    name, ct = list(sc.demand.call_types.items())[int(np.argmax(load[:, t]))]
+    where = f"demand.call_types.{name}"
+    if ct.arrival_rate is not None:
+        cause = (f"is {where}.arrival_rate per second? ({ct.arrival_rate:,.6g} calls per second is "
+                 f"{ct.arrival_rate * 3600:,.0f} an hour)")
+    else:
+        cause = f"is {where}.volume the expected calls per {sc.interval:g}-s interval (not per hour or per day)?"
+    return (f"the expected offered load peaks at {peak:,.0f} erlangs (expected calls x mean talk and after-call "
+            f"work), {peak / max(most, 1):,.0f} times the {most:,} agents staffed at the peak: {cause}")
 
 
 # --------------------------------------------------------------------------- loading
@@ -367,25 +461,6 @@ def design_from_dict(data: Any, field: str = "design") -> Design:
         raise ScenarioError(field, "nested too deeply", "write plain tables, lists and values") from None
 
 
-def _set_path(data: dict, path: str, value: Any) -> None:
-    if not isinstance(path, str):
-        raise OptionError("overrides", f"a field path must be a dotted string (got {shown(path)})",
-                          "write e.g. 'design.groups.tech.staffing'")
-    keys = [k for k in path.split(".") if k]
-    if not keys:
-        raise OptionError("--set", f"empty field path in {shown(path)}", "write PATH=VALUE, e.g. design.groups.tech.staffing=12")
-    node = data
-    for i, k in enumerate(keys[:-1]):
-        nxt = node.get(k) if isinstance(node, dict) else None
-        if nxt is None:
-            nxt = node[k] = {}
-        if not isinstance(nxt, dict):
-            where = clip(".".join(keys[: i + 1]))
-            raise ScenarioError(where, "is a value, not a table", f"set {where} itself")
-        node = nxt
-    node[keys[-1]] = value
-
-
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario TOML file; ``demand``/``design`` may name other TOML files.
 
@@ -408,7 +483,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             v = copy.deepcopy(v)
         except RecursionError:
             raise ScenarioError(clip(str(k)), "the value is nested too deeply", "write a plain value or list") from None
-        _set_path(data, k, v)
+        set_path(data, k, v)
     return scenario_from_dict(data)
 
 

@@ -1,10 +1,13 @@
 """Reading TOML safely: scenario, include and sweep files (regular UTF-8 files of bounded size, never a device,
-pipe or symlink loop), and ``--set PATH=VALUE`` values; every problem is one error naming the file or field.
+pipe or symlink loop), ``--set PATH=VALUE`` overrides (their values, and setting them into a scenario's tables)
+and times with units given on the command line; every problem is one error naming the file, field or option.
 """
 from __future__ import annotations
 
 import errno
+import math
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -98,3 +101,70 @@ def include_path(path: Path, ref: str, part: str) -> Path:
         raise ScenarioError(part, f"{shown(ref)} is not a valid path", "point it at a TOML file") from None
 
 
+#: tables of named entries a dotted path can reach into: (parent, table) -> what an entry is called
+NAMED_TABLES = {("design", "groups"): "group", ("design", "queues"): "queue", ("design", "routes"): "route",
+                ("demand", "call_types"): "call type", ("demand", "work"): "skill"}
+
+
+def _names(names: list[str], n: int = 8) -> str:
+    """Names for a message: at most ``n`` of them, then how many in all."""
+    shown_names = [clip(str(k), 40) for k in names[:n]]
+    more = f", ... ({len(names)} in all)" if len(names) > n else ""
+    return (", ".join(shown_names) + more) if names else "none"
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for the path "a.b.c", creating missing tables.
+
+    A path into an entry of a named table (``design.groups.<group>.staffing``) must name an existing entry: a
+    misspelled one is an error listing the known names, not a new entry missing its required fields. A new
+    entry is added by setting its whole table (``design.queues.new = {}``). A route given as a bare queue name
+    (``tech = "tech"``) is read as ``{queue = "tech"}`` so that its other fields can be set."""
+    if not isinstance(path, str):
+        raise OptionError("overrides", f"a field path must be a dotted string (got {shown(path)})",
+                          "write e.g. 'design.groups.tech.staffing'")
+    keys = [k for k in path.split(".") if k]
+    if not keys:
+        raise OptionError("--set", f"empty field path in {shown(path)}", "write PATH=VALUE, e.g. design.groups.tech.staffing=12")
+    node = data
+    for i, k in enumerate(keys[:-1]):
+        nxt = node.get(k) if isinstance(node, dict) else None
+        # the path goes into an entry (keys[2]) of a named table that exists
+        kind = NAMED_TABLES.get((keys[0], k)) if i == 1 and len(keys) > 3 and isinstance(nxt, dict) else None
+        if kind is not None and keys[i + 1] not in nxt:
+            where = ".".join(keys[: i + 1])
+            entry = keys[i + 1]
+            raise ScenarioError(where, f"unknown {kind} {clip(shown(entry), 40)} (known: {_names(list(nxt))})",
+                                f"check the spelling; to add a {kind}, set its whole table: "
+                                f"{where}.{clip(entry, 40)}={{...}}")
+        if kind == "route" and isinstance(nxt[keys[i + 1]], str):
+            nxt[keys[i + 1]] = {"queue": nxt[keys[i + 1]]}
+        if nxt is None:
+            nxt = node[k] = {}
+        if not isinstance(nxt, dict):
+            where = clip(".".join(keys[: i + 1]))
+            raise ScenarioError(where, "is a value, not a table", f"set {where} itself")
+        node = nxt
+    node[keys[-1]] = value
+
+
+#: units a time option may carry (a bare number is seconds)
+_TIME_UNITS = {**dict.fromkeys(("", "s", "sec", "secs", "second", "seconds"), 1.0),
+               **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60.0),
+               **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600.0)}
+_TIME = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([-+]?[0-9]{1,3}))?\s*([A-Za-z]*)\s*")
+TIME_HELP = "300, 300s, 5min or 0.5h; a bare number is seconds"
+
+
+def parse_seconds(text: str, option: str, zero_ok: bool = False) -> float:
+    """Seconds from a time given on the command line with an optional unit: ``300``, ``300s``, ``5min``,
+    ``1.5 h``; a bad one is an OptionError naming ``option``."""
+    m = _TIME.fullmatch(text)
+    unit = m.group(3).lower() if m else ""
+    if not m or unit not in _TIME_UNITS:
+        raise OptionError(option, f"cannot read {shown(text)} as a time", f"write {TIME_HELP}")
+    value = float(m.group(1) + (f"e{m.group(2)}" if m.group(2) else "")) * _TIME_UNITS[unit]
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        raise OptionError(option, f"must be {'at least 0' if zero_ok else 'more than 0'} seconds (got {shown(text)})",
+                          f"write {TIME_HELP}")
+    return value

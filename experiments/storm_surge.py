@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         sl = iv[iv["point"] == p].set_index("interval")["service_level"]
         rows.append([label[p], *[f"{sl.get(2 * h, np.nan):.0%}" for h in hours]])
     show(f"Service level by hour through the storm day (surge 10:00-16:00; {args.reps} days, {secs:.0f} s)",
-         rows, ["point", *[f"{h}h" for h in hours]])
+         rows, ["point", *[f"{h:02d}:00" for h in hours]])
     mean = wide(res.summary(), ["offered", "service_level", "abandon_rate", "time_in_system_answered", "repeat_contacts"])
     rows = []
     for p in pts.index:

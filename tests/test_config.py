@@ -1,6 +1,7 @@
 """Scenario loading and validation: every bad input is one clear error naming the field and the fix."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import ccsim
@@ -156,3 +157,98 @@ def test_needs_table_rows_need_skills():
     d["demand"]["call_types"]["mixed"]["needs"] = [{"p": 1.0, "needs": []}]
     msg = _err(d)
     assert msg.startswith("demand.call_types.mixed.needs[0].needs:"), msg
+
+
+# --------------------------------------------------------------------------- --set into named tables
+@pytest.mark.parametrize("path, message", [
+    ("design.groups.tech_agent.staffing", "design.groups: unknown group 'tech_agent' (known: billing_agents, tech_agents)"),
+    ("design.queues.tec.priority_transfers", "design.queues: unknown queue 'tec' (known: billing, tech)"),
+    ("design.routes.tec.mode", "design.routes: unknown route 'tec' (known: billing, tech)"),
+    ("demand.call_types.mix.arrival_rate", "demand.call_types: unknown call type 'mix' (known: mixed)"),
+    ("demand.work.tec.acw", "demand.work: unknown skill 'tec' (known: billing, tech)"),
+])
+def test_a_misspelled_entry_in_a_path_is_named_with_the_known_ones(path, message):
+    sc = build(two_skill_center())
+    with pytest.raises(ScenarioError) as e:
+        sc.override({path: 3})
+    assert str(e.value).startswith(message + " (fix: check the spelling"), str(e.value)
+    assert "required field" not in str(e.value)
+
+
+def test_a_misspelled_group_in_a_file_override_is_named(tmp_path):
+    with pytest.raises(ScenarioError) as e:
+        ccsim.load_scenario(SCENARIOS / "silo.toml", overrides={"design.groups.tech_agent.staffing": 3})
+    assert str(e.value).startswith("design.groups: unknown group 'tech_agent' "
+                                   "(known: billing_agents, tech_agents, sales_agents)")
+
+
+def test_new_entries_with_whole_tables_and_fields_of_bare_routes_still_work():
+    sc = build(two_skill_center())
+    sc2 = sc.override({"design.queues.new": {},
+                       "design.groups.new_agents": {"skills": ["tech"], "queues": ["new"], "staffing": 2},
+                       "design.routes.tech.transfer_queue": "new"})
+    assert list(sc2.design.queues) == ["billing", "tech", "new"] and sc2.design.groups["new_agents"].staffing == 2
+    assert sc2.design.route("tech") == ("tech", "new", "cold")
+    # a queue no group takes is still refused, by the scenario rule, not as an unknown name
+    with pytest.raises(ScenarioError, match="design.queues.new: no agent group takes calls"):
+        sc.override({"design.queues.new": {}})
+    # erlang_a.toml writes its route as a bare queue name: its fields can be set all the same
+    sc3 = ccsim.load_scenario(SCENARIOS / "erlang_a.toml", overrides={"design.routes.service.mode": "warm"})
+    assert sc3.design.route("service") == ("service", "service", "warm")
+
+
+# --------------------------------------------------------------------------- currency
+def test_currency_is_optional_display_only_and_checked():
+    sc = ccsim.load_scenario(SCENARIOS / "erlang_a.toml")
+    assert sc.currency == "" and "currency" not in sc.model_dump(mode="json")  # dumps (fingerprints) as before
+    eur = sc.override({"currency": "EUR"})
+    assert eur.currency == "EUR" and eur.model_dump(mode="json")["currency"] == "EUR"
+    assert ccsim.scenario_from_dict(eur.model_dump()).currency == "EUR"
+    for bad, words in ((" EUR", "currency code or symbol"), ("E\x01", "currency code or symbol"),
+                       ("ABCDEFGHIJ", "at most 8 characters"), (3, "valid string")):
+        with pytest.raises(ScenarioError) as e:
+            sc.override({"currency": bad})
+        assert str(e.value).startswith("currency: ") and words in str(e.value), str(e.value)
+
+
+def test_with_currency_puts_codes_after_and_symbols_before():
+    from ccsim.config import with_currency
+    assert with_currency("45,324", "EUR") == "45,324 EUR"
+    assert with_currency("45,324", "$") == "$45,324"
+    assert with_currency("-3,698", "$") == "-$3,698" and with_currency("+3,698", "US$") == "+US$3,698"
+    assert with_currency("45,324", "") == "45,324" and with_currency("–", "$") == "–"
+
+
+# --------------------------------------------------------------------------- implausible load
+def test_offered_load_by_hand():
+    from ccsim.config import offered_load
+    sc = ccsim.load_scenario(SCENARIOS / "erlang_a.toml")
+    assert offered_load(sc).shape == (1, 16) and np.allclose(offered_load(sc), 50.0)  # 1/6 call/s x 300 s
+    sc = build(two_skill_center())  # 4 calls/min, each needs billing (200 + 20 s) then tech (300 + 30 s)
+    assert np.allclose(offered_load(sc), 4 / 60 * 550)
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"] = {"volume": [0, 90, 180, 0, 0, 0, 0, 0], "needs": ["tech"]}
+    assert np.allclose(offered_load(build(d))[0, :3], [0, 90 * 330 / 1800, 180 * 330 / 1800])
+
+
+def test_overload_warning_names_the_likely_cause():
+    from ccsim.config import overload_warning
+    sc = ccsim.load_scenario(SCENARIOS / "erlang_a.toml", overrides={"demand.call_types.calls.arrival_rate": 600})
+    w = overload_warning(sc)
+    assert w is not None and "\n" not in w
+    assert "180,000 erlangs" in w and "55 agents" in w  # 600 calls/s x 300 s
+    assert "is demand.call_types.calls.arrival_rate per second?" in w and "2,160,000 an hour" in w
+    d = two_skill_center()
+    d["demand"]["call_types"]["mixed"] = {"volume": [4000] * 8, "needs": ["tech"]}  # a day's calls per interval
+    w = overload_warning(build(d))
+    assert w is not None and "demand.call_types.mixed.volume the expected calls per 1800-s interval" in w
+
+
+@pytest.mark.parametrize("name", ["erlang_a", "silo", "team"])
+def test_no_overload_warning_for_the_bundled_scenarios(name):
+    from ccsim.config import overload_warning
+    sc = ccsim.load_scenario(SCENARIOS / f"{name}.toml")
+    assert overload_warning(sc) is None
+    # a storm tripling the volume over a quarter of the run is a question, not a typo
+    storm = sc.override({"demand.surges": [{"start": sc.horizon / 4, "end": sc.horizon / 2, "multiplier": 3.0}]})
+    assert overload_warning(storm) is None

@@ -386,3 +386,21 @@ def test_square_root_staffing():
 def test_bad_input_raises_value_error_naming_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_required_agents_by_hand_100_calls_an_hour():
+    """100 calls an hour, AHT 3 min: 5 erlangs. By hand (exact Erlang C), 7 agents answer 74.0% within 20 s and
+    8 agents 88.0%, so 80/20 needs 8; ASA is 29.2 s with 7 and 10.04 s with 8, so ASA <= 10 s needs 9."""
+    lam, aht = 100 / 3600, 180.0
+
+    def by_hand(c: int) -> tuple[float, float]:
+        a = Fraction(5)
+        top = a**c / math.factorial(c) * Fraction(c) / (c - a)
+        p_wait = float(top / (sum(a**k / math.factorial(k) for k in range(c)) + top))
+        return 1 - p_wait * math.exp(-(c - 5) / aht * 20), p_wait * aht / (c - 5)
+
+    assert by_hand(7)[0] == pytest.approx(0.74044, abs=1e-5) and by_hand(8)[0] == pytest.approx(0.88015, abs=1e-5)
+    assert required_agents(lam, aht, None, 20, service_level=0.8) == 8
+    assert erlang_a(lam, aht, 8, None, 20)["service_level"] == pytest.approx(by_hand(8)[0], rel=1e-12)
+    assert by_hand(8)[1] == pytest.approx(10.036, abs=1e-3)
+    assert required_agents(lam, aht, None, 20, asa=10) == 9
