@@ -10,7 +10,6 @@ import json
 import math
 import os
 import shlex
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +18,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
 from rich.table import Table
 
 from .config import Scenario, load_scenario, overload_warning, with_currency
@@ -31,6 +28,7 @@ from .erlang import erlang_a as erlang_kpis, required_agents
 from .errors import InputError, OptionError
 from . import kpis
 from .limits import DAY
+from .progress import LazyProgress, StageProgress
 from .results import Results
 from .simulate import simulate
 
@@ -149,35 +147,6 @@ def _describe(sc: Scenario) -> str:
             f"Queues: {', '.join(g.queues)}. Groups: {groups}. Transfer mode: {transfer}.{deflections}")
 
 
-# --------------------------------------------------------------------------- progress
-class _LazyProgress:
-    """Replication progress on stderr, shown only on a terminal and once the run has lasted ``delay`` seconds."""
-
-    def __init__(self, delay: float = 1.0, label: str = "replications"):
-        self.console = Console(stderr=True)
-        self.label = label
-        self.delay, self.t0 = delay, time.monotonic()
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if done >= total or not self.console.is_terminal or time.monotonic() - self.t0 < self.delay:
-                return
-            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TimeRemainingColumn(), console=self.console, transient=True)
-            self.task = self.bar.add_task(self.label, total=total, completed=done)
-            self.bar.start()
-        self.bar.update(self.task, completed=done)
-
-    def __enter__(self) -> "_LazyProgress":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 # --------------------------------------------------------------------------- commands
 def _load(path: Path, sets: list[str] | None) -> Scenario:
     """Load and validate a scenario with ``--set`` overrides; an implausible load (most likely a rate per hour
@@ -212,7 +181,7 @@ def run(
     """Simulate a scenario, print its KPI summary and save the results."""
     with _errors(InputError):
         sc = _load(scenario, sets)
-        with _LazyProgress() as progress:
+        with LazyProgress() as progress:
             res = simulate(sc, engine=engine, reps=reps, seed=seed, keep_calls=not no_calls, progress=progress)
         res.meta["overrides"] = parse_overrides(sets or [])
         path = _save(res, out if out is not None else Path("results") / sc.name)
@@ -355,10 +324,10 @@ def sweep(
     with _errors(InputError, OSError):
         sw = load_sweep(file, engine=engine)
         target = out if out is not None else Path("results") / sw.name
-        with _LazyProgress(delay=0.0, label="replications") as progress:
+        with LazyProgress(delay=0.0, label="replications") as progress:
             res = sw.run(target, resume=resume, scheduler=scheduler, workers=workers, progress=progress)
         summary = res.summary()
-        keys = ["service_level", "abandon_rate", "asa", "mean_time_in_system", "cost"]
+        keys = ["service_level", "abandon_rate", "asa", "time_in_system_answered", "cost"]
         wide = summary[summary["kpi"].isin(keys)].pivot(index="point", columns="kpi", values="mean")
         table = Table(title=f"{sw.name} · {len(res.points)} points x {sw.reps} reps · engine {sw.engine}")
         factor_cols = [c for c in res.points.columns if c != "point"]
@@ -366,7 +335,7 @@ def sweep(
             # factor paths (no spaces to wrap at) in full, folded when narrow
             table.add_column(c, justify="right", overflow="fold" if c in factor_cols else "ellipsis")
         for _, p in res.points.iterrows():
-            table.add_row(str(p["point"]), *[str(p[c]) for c in factor_cols],
+            table.add_row(str(int(p["point"])), *[str(p[c]) for c in factor_cols],
                           *[_kpi_text(k, wide.loc[p["point"], k], sw.base.currency) for k in keys])
         Console().print(table)
         typer.echo(f"wrote {len(res.table):,} rows to {target}/results.parquet")
@@ -415,13 +384,14 @@ def staff(
             raise OptionError("--by", f"unknown value {by!r}", "use --by interval or --by day")
         sc = _load(scenario, sets)
         targets = [Target.parse(t) for t in target]
-        plans, table = compare_plans(sc, targets, by_interval=by == "interval", reps=reps, seed=seed,
-                                     engine=engine, shrinkage=shrinkage)
+        with StageProgress("staffing plan") as progress:
+            plans, table = compare_plans(sc, targets, by_interval=by == "interval", reps=reps, seed=seed,
+                                         engine=engine, shrinkage=shrinkage, progress=progress)
         dest = out if out is not None else Path("results") / f"{sc.name}_staffing"
         dest.mkdir(parents=True, exist_ok=True)
         sim = plans[-1]
         console = Console()
-        frame = sim.frame()
+        frame = sim.frame(scheduled=True)   # plan.csv: on the phones and to schedule, then the Erlang plans
         frame["start"] = [_clock(i * sc.interval, sc.horizon > DAY) for i in range(len(frame))]
         if by == "interval":
             for p in plans[:-1]:
@@ -429,12 +399,15 @@ def staff(
                     frame[f"{g} ({p.name})"] = p.agents[i]
         plan_table = Table(title=f"Simulated staffing plan for {sc.name} (agents on the phones; "
                                  f"{', '.join(map(str, targets))})")
-        cols = list(frame.columns) if by == "interval" else ["group", "erlang_c", "erlang_a", "simulated"]
-        for c in cols:
+        # on screen: the simulated plan by group and the totals of every plan (plan.csv has every column)
+        shown = (["start", *sim.groups, "total", "scheduled", *[f"{p.name} total" for p in plans[:-1]]]
+                 if by == "interval" else ["group", "erlang_c", "erlang_a", "simulated"])
+        for c in shown:
             plan_table.add_column(c, justify="right")
         if by == "interval":
-            for row in frame.itertuples(index=False):
-                plan_table.add_row(*[str(v) for v in row])
+            totals = [sim.agents.sum(axis=0), sim.scheduled().sum(axis=0), *[p.agents.sum(axis=0) for p in plans[:-1]]]
+            for j, row in enumerate(frame[["start", *sim.groups]].itertuples(index=False)):
+                plan_table.add_row(*[str(v) for v in row], *[str(int(t[j])) for t in totals])
         else:
             for i, g in enumerate(sim.groups):
                 plan_table.add_row(g, *[str(int(p.agents[i, 0])) for p in plans])
