@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -237,6 +238,36 @@ def check_page(browser: Browser, path: Path, shot: Path | None = None) -> tuple[
     return page, charts
 
 
+#: every non-empty text of a chart, with its box on the screen
+TEXT_BOXES = """(id => [...document.getElementById(id).querySelectorAll('svg text')]
+    .map(t => [t.textContent, t.getBoundingClientRect()]).filter(([s, r]) => s.trim() && r.width > 0 && r.height > 0)
+    .map(([s, r]) => ({text: s, left: r.left, top: r.top, right: r.right, bottom: r.bottom})))"""
+#: every node of the journey's Sankeys, with its box on the screen
+NODE_BOXES = """[...document.querySelectorAll('#chart-journey rect.node-rect')].map(e => e.getBoundingClientRect())
+    .filter(r => r.height > 0).map(r => ({text: 'node', left: r.left, top: r.top, right: r.right, bottom: r.bottom}))"""
+
+
+def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of boxes that overlap by more than ``slack`` px both ways."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if (min(a["right"], b["right"]) - max(a["left"], b["left"]) > slack
+                    and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack):
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def assert_no_overlap(page: Page) -> None:
+    """No two texts of any chart overlap, nor two nodes of the journey."""
+    for chart in page.js("[...document.querySelectorAll('.js-plotly-plot')].map(g => g.id)"):
+        boxes = page.js(f"{TEXT_BOXES}('{chart}')")
+        assert len(boxes) > 5, chart
+        assert not overlapping(boxes), f"{chart}: texts overlap: {overlapping(boxes)}"
+    nodes = page.js(NODE_BOXES)
+    assert len(nodes) > 10 and not overlapping(nodes), "journey nodes overlap"
+
+
 # --------------------------------------------------------------------------- tests
 def test_sweep_report_in_chromium(browser, sweep_dir, tmp_path):
     html = report(sweep_dir, out=tmp_path / "report.html")
@@ -260,6 +291,26 @@ def test_sweep_report_in_chromium(browser, sweep_dir, tmp_path):
     colours = page.js("""[...document.querySelectorAll('.js-plotly-plot')].flatMap(g => g._fullData
         .filter(t => t.name === 'silo' && t.line && t.line.color).map(t => t.line.color))""")
     assert colours and len(set(colours)) == 1
+    page.close()
+
+
+def test_labels_are_for_people_and_never_overlap(browser, sweep_dir, tmp_path):
+    """The journey, cost and KPI charts as drawn by Chromium: no two texts overlap (nor two journey nodes), the
+    journey's nodes have people's names and its links a legend, the cost chart labels only its key points."""
+    report(sweep_dir, out=tmp_path / "report.html")
+    page, _ = check_page(browser, tmp_path / "report.html")
+    assert_no_overlap(page)
+    texts = [b["text"] for b in page.js(f"{TEXT_BOXES}('chart-journey')")]
+    joined = " ".join(texts).replace(" ", "")          # (a wrapped label's lines are tspans without a space)
+    assert not [t for t in texts if re.search(r"#\d|_", t)], "code names in the journey"
+    for name in ("Billing queue (1st)", "Billing agents (1st)", "Tech desk queue (2nd)", "Resolved", "Abandoned"):
+        assert name.replace(" ", "") in joined, name
+    assert "passedtoanotherqueue" in joined and "answeredbyagents" in joined and "abandoned(hungupwaiting)" in joined
+    # the cost chart: the key points only are labelled; its title names every target
+    cost = page.js("document.getElementById('chart-cost').layout")
+    assert "≥80% answered within 20 s and ≤5% abandoned" in cost["title"]["text"]
+    labels = [a["text"] for a in cost["annotations"] if a.get("showarrow")]
+    assert 1 <= len(labels) <= 2 and any("(cheapest)" in t for t in labels)
     page.close()
 
 
@@ -308,6 +359,7 @@ def test_user_text_is_escaped(browser, runs, tmp_path):
     svg_text = page.js("[...document.querySelectorAll('.js-plotly-plot .main-svg')].map(s => s.textContent).join(' ')")
     assert EVIL in svg_text and "team & 'co' \"x\"" in svg_text and "&quot;" not in svg_text
     assert page.js("document.scripts.length") == 2 + html.count("Plotly.newPlot")   # plotly.js, config, charts
+    assert_no_overlap(page)                                                # long hostile labels too
     page.close()
 
 
@@ -356,6 +408,7 @@ def test_100_point_sweep_report_is_small_and_complete(browser, sweep_dir, tmp_pa
     page, charts = check_page(browser, tmp_path / "big.html")
     print(f"\n100-point report: {size / 1e6:.2f} MB, load event after {page.load_seconds:.2f} s")
     assert len(page.js("document.getElementById('chart-cost')._fullData[0].x")) == 50
+    assert_no_overlap(page)                                      # 50 points a design: only the key ones labelled
     page.close()
 
 

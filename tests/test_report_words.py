@@ -188,6 +188,141 @@ def test_hostile_design_label_is_escaped(planned, short):
     assert EVIL not in html and "<script>window.__pwned" not in html
 
 
+# --------------------------------------------------------------------------- the charts' words and numbers
+def test_kpi_chart_shows_the_headline_differences(sc, planned, short):
+    """Under the bars, each design's difference with the baseline and its 95% CI: the headline's numbers, said to
+    be paired, or unpaired (Welch) when the runs faced different callers."""
+    from ccsim.report.charts import kpis_chart
+    data = normalise({"planned": planned, "short": short})
+    fig = kpis_chart(data)
+    dots = {tr.name: tr for tr in fig.data if tr.type == "scatter" and tr.error_x is not None}
+    assert len(dots) == 1 and set(dots) == {"short − planned"}
+    shown = [tr for tr in fig.data if tr.type == "scatter"]
+    assert len(shown) == len(CARDS)                                          # one difference per KPI
+    texts = [a.text for a in fig.layout.annotations]
+    d = data.diffs["short"]
+    for tr, name in zip(shown, CARDS):
+        scale = 100 if REGISTRY[name].unit == "share" else 1
+        assert tr.x[0] == pytest.approx(scale * d.loc[name, "diff"])
+        assert tr.x[0] + tr.error_x.array[0] == pytest.approx(scale * d.loc[name, "ci_high"])
+        assert tr.x[0] - tr.error_x.arrayminus[0] == pytest.approx(scale * d.loc[name, "ci_low"])
+        said = words.ci_text(name, d.loc[name, "ci_low"], d.loc[name, "ci_high"], is_diff=True)
+        assert any(f"short vs planned: {words.diff(name, d.loc[name, 'diff'])} [{said}]" in t for t in texts), name
+        assert "paired difference over 5 replications" in tr.hovertemplate
+    assert "(95% CI, paired)" in fig.layout.title.text and "paired: the designs faced" in fig.layout.title.subtitle.text
+    # the same interval as the headline's clause (service level: points, both ends)
+    _, clause = words.clause(data, data.series[1], "service_level")
+    lo, hi = sorted(abs(100 * d.loc["service_level", c]) for c in ("ci_low", "ci_high"))
+    assert f"{lo:.1f} to {hi:.1f} pts" in clause
+    other = ccsim.simulate(sc, reps=5, seed=2)                              # other callers: unpaired (Welch)
+    fig = kpis_chart(normalise({"a": planned, "b": other}))
+    assert "(95% CI, unpaired)" in fig.layout.title.text and "unpaired (Welch)" in fig.layout.title.subtitle.text
+    assert all("unpaired (Welch) difference" in tr.hovertemplate for tr in fig.data if tr.type == "scatter")
+    assert not [tr for tr in kpis_chart(normalise(planned)).data if tr.type == "scatter"]   # one design: bars only
+
+
+def staffed(sc, levels: dict) -> Data:
+    """Data of designs at staffing levels given by hand: {design: {level: (service levels, abandon rates, cost)}}."""
+    series = []
+    for i, (label, pts) in enumerate(levels.items()):
+        points = [Point(series=label, staffing=lv, factors={}, intervals=None, journeys=None,
+                        kpis=pd.DataFrame({"service_level": sl, "abandon_rate": ab, "cost": [cost] * len(sl)}))
+                  for lv, (sl, ab, cost) in pts.items()]
+        series.append(Series(label=label, color=f"#00000{i}", mode="", points=points, head=points[0]))
+    data = Data(series=series, baseline=series[0], paired=True, staffing_factor="design.staffing_scale",
+                scenario=sc, notes=[])
+    for s in series[1:]:
+        data.diffs[s.label] = paired_difference(series[0].head.kpis, s.head.kpis)
+    return data
+
+
+def test_cost_chart_respects_every_target(sc):
+    """The cost chart's answer meets every target of TARGETS at the pessimistic end of the 95% CI (service level's
+    ci_low >= 80%, abandonment's ci_high <= 5%), and its title says which targets."""
+    from ccsim.report.charts import cost_chart, frontier_chart
+    from ccsim.report.data import TARGETS
+    assert [str(t) for t in TARGETS] == ["service_level>=0.8", "abandon_rate<=0.05"]
+    noisy = [0.70, 0.90, 0.75, 0.88, 0.80]           # mean 80.6%, but its CI reaches below 80%
+    good, calm = [0.90, 0.91, 0.89, 0.90, 0.92], [0.02, 0.03, 0.02, 0.03, 0.02]
+    data = staffed(sc, {"a": {1.0: (noisy, calm, 100.0), 1.1: (good, calm, 110.0)},
+                        "b": {1.0: (good, [0.06, 0.05, 0.07, 0.06, 0.06], 90.0),    # too many hang up
+                              1.1: (good, calm, 120.0)}})
+    a1, a2 = data.series[0].points
+    assert [t.kpi for t in a1.misses()] == ["service_level"] and not a2.misses()
+    assert [t.kpi for t in data.series[1].points[0].misses()] == ["abandon_rate"]
+    fig = cost_chart(data)
+    targets = "≥80% answered within 30 s and ≤5% abandoned"
+    assert fig.layout.title.text == f"Cheapest to meet {targets}: a ×1.10, cost 110"
+    labels = [a.text for a in fig.layout.annotations if a.showarrow]
+    assert labels == ["a ×1.10 (cheapest)", "b ×1.10"]                     # the key points only
+    assert list(fig.data[0].marker.symbol) == ["circle-open", "circle"]     # hollow: misses a target
+    assert "misses: service level (30 s)" in fig.data[0].customdata[0]
+    assert frontier_chart(data).layout.title.text.startswith(f"To meet {targets}: a needs ×1.10, b ×1.10")
+    # no point meets every target: said so, with the closest
+    data = staffed(sc, {"a": {1.0: (noisy, calm, 100.0)}, "b": {1.0: (good, [0.06, 0.05, 0.07, 0.06, 0.06], 90.0)}})
+    assert cost_chart(data).layout.title.text == (f"No design meets {targets}; the closest is b ×1.00 (misses "
+                                                  "abandonment), cost 90")
+
+
+def test_journey_names_order_and_room(sc):
+    """The journey's nodes have people's names, the same columns and order for every design, places that fit
+    their labels, and a legend of the links' colours."""
+    from ccsim.report.journey import LINE, journey_chart
+
+    def point(label, fl):
+        return Point(series=label, staffing=None, factors={}, intervals=None, kpis=pd.DataFrame({"asa": ASA}),
+                     journeys=pd.Series({f"flow:{a}|{b}": v for a, b, v in fl}))
+
+    silo = [("IVR", "tech_desk #1", 600.0), ("IVR", "billing #1", 400.0), ("tech_desk #1", "tech_agents #1", 580.0),
+            ("tech_desk #1", "abandoned", 20.0), ("billing #1", "billing_team #1", 400.0),
+            ("tech_agents #1", "resolved", 400.0), ("tech_agents #1", "billing #2", 180.0),
+            ("billing_team #1", "resolved", 300.0), ("billing_team #1", "tech_desk #2", 100.0),
+            ("billing #2", "billing_team #2", 179.0), ("billing #2", "abandoned", 1.0),
+            ("tech_desk #2", "tech_agents #2", 100.0), ("billing_team #2", "unresolved", 179.0),
+            ("tech_agents #2", "resolved", 60.0), ("tech_agents #2", "tech_desk #3", 40.0),
+            ("tech_desk #3", "tech_agents #3", 40.0), ("tech_agents #3", "still talking", 40.0)]
+    team = [("IVR", "front #1", 1000.0), ("front #1", "triage #1", 990.0), ("front #1", "abandoned", 10.0),
+            ("triage #1", "resolved", 990.0)]
+    a, b = point("silo", silo), point("team", team)
+    series = [Series("silo", "#0072B2", "", [a], a), Series("team", "#E69F00", "", [b], b)]
+    data = Data(series=series, baseline=series[0], paired=True, staffing_factor=None, scenario=sc, notes=[])
+    fig, note = journey_chart(data)
+    assert note == ""
+    first, second = fig.data
+    names = list(first.node.customdata)
+    assert names[:3] == ["IVR", "Billing queue (1st)", "Tech desk queue (1st)"]
+    assert "Billing team (1st)" in names and "Tech agents (3rd)" in names and "Still talking at the end" in names
+    assert names[-4:] == ["Resolved", "Unresolved", "Abandoned", "Still talking at the end"]
+    assert not [n for n in names if "#" in n or "_" in n]
+    # the same columns for both designs: x by kind and leg, outcomes last; in a column, top to bottom in order
+    x = {n: v for d in (first, second) for n, v in zip(d.node.customdata, d.node.x)}
+    assert x["IVR"] == second.node.x[0] and x["Resolved"] == max(first.node.x) == max(second.node.x)
+    assert x["Front queue (1st)"] == x["Billing queue (1st)"] < x["Triage (1st)"] == x["Billing team (1st)"]
+    for d in (first, second):
+        assert list(d.node.x) == sorted(d.node.x)
+        for col in set(d.node.x):
+            inside = [y for xx, y in zip(d.node.x, d.node.y) if xx == col]
+            assert inside == sorted(inside)
+    assert [words.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "112th"]
+    assert words.node_label("tech_desk #2", queue=True) == "Tech desk queue (2nd)"
+    assert words.node_label("main_queue #1", queue=True) == "Main queue (1st)"
+    # labels: one annotation per node, none over another in its column (estimated in px), none a code name
+    labels = [an for an in fig.layout.annotations if an.xanchor == "left" and an.yanchor == "middle"]
+    assert len(labels) == len(first.node.x) + len(second.node.x)
+    plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    boxes = sorted((an.x, an.y * plot_h, (an.text.count("<br>") + 1) * LINE) for an in labels)
+    for (x0, y0, h0), (x1, y1, h1) in zip(boxes, boxes[1:]):
+        assert x0 != x1 or y1 - y0 >= (h0 + h1) / 2 - 0.5
+    # more nodes, a taller chart; a legend of what the colours mean
+    alone = Data(series=series[1:], baseline=series[1], paired=True, staffing_factor=None, scenario=sc, notes=[])
+    assert journey_chart(alone)[0].layout.height < fig.layout.height
+    legend = next(an.text for an in fig.layout.annotations if an.text.startswith("Links:"))
+    for word in ("routed to a queue", "answered by agents", "passed to another queue", "resolved", "unresolved",
+                 "abandoned", "(2nd)"):
+        assert word in legend
+
+
 # --------------------------------------------------------------------------- folders of runs
 def test_folder_of_unrelated_runs_is_refused(sc, planned, short, tmp_path):
     busier = ccsim.simulate(sc.override({"demand.call_types.calls.arrival_rate": 12 / 60}), reps=5, seed=1)

@@ -10,7 +10,7 @@ shows KPI cards per design and six charts, and ends with where the numbers come 
 text (scenario, design and factor names) is escaped, in the HTML and inside the charts.
 
 Modules: :mod:`.data` (results -> what the page shows), :mod:`.words` (sentences and numbers),
-:mod:`.charts` (the plotly figures), :mod:`.page` (the HTML), :mod:`.export` (PNG), :mod:`.style` (the look).
+:mod:`.charts` (the plotly figures), :mod:`.journey` (the journey Sankey), :mod:`.page` (the HTML), :mod:`.export` (PNG), :mod:`.style` (the look).
 """
 from __future__ import annotations
 

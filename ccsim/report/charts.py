@@ -4,7 +4,6 @@ service."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,13 +11,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..kpis import REGISTRY
-from .data import (CARDS, TARGET_SL, Data, Point, Series, cdf, finite, flows, node_kinds, passed_per_100, quantile,
-                   significant)
-from .style import OUTCOME_COLORS, TARGET_LINE, layout, rgba
+from .data import CARDS, TARGET_SL, TARGETS, Data, Point, Series, cdf, finite, quantile, significant
+from .journey import journey_chart
+from .style import TARGET_LINE, TONE_COLORS, layout, place_labels, rgba
 from .words import chart_label as _t
-from .words import ci_text, diff, pesc, short, value, wait_text
+from .words import ci_text, diff, minus, missed_text, pesc, short, targets_text, tone, value, wait_text
 
-MAX_SANKEYS = 4         # journeys drawn; more designs get a note
 #: what the y axis of a KPI counts, said in the sub-plot title where the axis does not say it
 UNIT_TITLES = {"money": "agent-hours × rate"}
 
@@ -36,16 +34,96 @@ def _versus(data: Data, s: Series, name: str) -> str:
             f"[{ci_text(name, d['ci_low'], d['ci_high'], is_diff=True)}]")
 
 
+#: px of a KPI's block in the first chart: its title, the bars, their design names, (with a baseline) the
+#: differences in words, their dots and whiskers, and the ticks of these, then space
+BLOCK = {"title": 26, "bars": 150, "names": 24, "words": 0, "diffs": 0, "ticks": 18, "after": 24}
+WORDED = 3              # differences told in words under a KPI (more designs: in the hover)
+WIDE = 56               # characters of a line of words under a KPI at most (its sub-plot's width and the gap)
+
+
+def _diff_words(data: Data, name: str) -> list[str]:
+    """A KPI's differences with the baseline and their 95% CIs in words, a line each (fitting the sub-plot)."""
+    others = [s for s in data.series if s is not data.baseline]
+    said = [(TONE_COLORS[tone(data, s, name)], s.label, diff(name, d["diff"]) + " [" + ci_text(name, d["ci_low"], d["ci_high"],
+                                                                                   is_diff=True) + "]")
+            for s in others[:WORDED] if name in data.diffs[s.label].index
+            for d in [data.diffs[s.label].loc[name]] if finite(d["diff"])]
+    base = short(data.baseline.label, 14)
+    if len(others) == 1 and said:
+        col, who, x = said[0]
+        head = f"{short(who, 14)} vs {base}:"
+        return ([f"<span style='color:{col}'>{pesc(head)} {x}</span>"] if len(head) + len(x) < WIDE else
+                [f"<span style='color:{col}'>{pesc(head)}</span>", f"<span style='color:{col}'>{x}</span>"])
+    return ([f"vs {pesc(base)}:"] + [f"<span style='color:{t}'>{pesc(short(who, 10))}: {x}</span>" for t, who, x in said]
+            + ([f"… {len(others) - WORDED} more in the hover"] if len(others) > WORDED else []))
+
+
+def _diff_strip(fig: go.Figure, data: Data, name: str, row: int, col: int, words: list[str], words_y: float) -> None:
+    """Under a KPI's bars: each design's difference with the baseline and its 95% CI (the headline's interval),
+    in words and as a dot with whiskers about a zero line."""
+    kpi, scale = REGISTRY[name], 100.0 if REGISTRY[name].unit == "share" else 1.0
+    how = "paired difference" if data.paired else "unpaired (Welch) difference"
+    others = [s for s in data.series if s is not data.baseline]
+    ends = [0.0]
+    for s in others:
+        d = data.diffs[s.label].loc[name] if name in data.diffs[s.label].index else None
+        if d is None or not finite(d["diff"]):
+            continue
+        dv, lo, hi = (float(d[c]) for c in ("diff", "ci_low", "ci_high"))
+        ends += [dv * scale] + ([lo * scale, hi * scale] if finite(lo) and finite(hi) else [])
+        fig.add_trace(go.Scatter(
+            x=[dv * scale], y=[pesc(s.label)], mode="markers", showlegend=False,
+            name=f"{pesc(s.label)} − {pesc(data.baseline.label)}", marker=dict(color=s.color, size=9),
+            error_x=dict(type="data", array=[(hi - dv) * scale if finite(hi) else 0],
+                         arrayminus=[(dv - lo) * scale if finite(lo) else 0], color=s.color, thickness=2.5, width=5),
+            hovertemplate=(f"{pesc(s.label)} vs {pesc(data.baseline.label)}: {diff(name, dv)}<br>95% CI "
+                           f"{ci_text(name, lo, hi, is_diff=True)}<br>{how} over {int(d['reps'])} replications"
+                           "<extra></extra>")), row=row, col=col)
+    xd = fig.get_subplot(row, col).xaxis.domain
+    fig.add_annotation(x=(xd[0] + xd[1]) / 2, y=words_y, xref="paper", yref="paper", xanchor="center", yanchor="top",
+                       showarrow=False, font=dict(size=11), text="<br>".join(words))
+    span = (max(ends) - min(ends)) or 1.0
+    lo_x, hi_x = min(ends) - 0.12 * span, max(ends) + 0.12 * span
+    step = next(m * 10 ** math.floor(math.log10(span / 3)) for m in (1, 2, 5, 10)
+                if m * 10 ** math.floor(math.log10(span / 3)) >= span / 3)
+    ticks = [k * step for k in range(math.ceil(lo_x / step), math.floor(hi_x / step) + 1)]
+    dec, unit = max(0, -math.floor(math.log10(step))), {"share": " pts", "seconds": " s"}.get(kpi.unit, "")
+    fig.update_xaxes(range=[lo_x, hi_x], zeroline=True, zerolinecolor="#444", zerolinewidth=1.5, showgrid=False,
+                     tickvals=ticks, ticktext=["0" if abs(v) < step / 1e6 else minus(f"{v:+,.{dec}f}") + unit
+                                               for v in ticks], tickfont=dict(size=10), row=row, col=col)
+    cats = [pesc(s.label) for s in reversed(others)]
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=cats, range=[-0.6, len(cats) - 0.4],
+                     tickvals=cats, ticktext=[pesc(short(s.label, 10)) for s in reversed(others)], showgrid=False,
+                     showticklabels=len(others) > 1, tickfont=dict(size=10), row=row, col=col)
+
+
 def kpis_chart(data: Data) -> go.Figure:
+    """Each KPI's mean and 95% CI per design (bars); under them, each design's difference with the baseline and
+    its 95% CI: the interval the headline states (paired, or unpaired (Welch))."""
     thr = data.thr
     cols = 3
     rows = math.ceil(len(CARDS) / cols)
+    pair = len(data.series) > 1
+    k = len(data.series) - 1
     titles = [REGISTRY[k].title(thr) + (f" ({UNIT_TITLES[REGISTRY[k].unit]})" if REGISTRY[k].unit in UNIT_TITLES
                                         else "") for k in CARDS]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.13, horizontal_spacing=0.08)
+    said = {name: _diff_words(data, name) for name in CARDS} if pair else {}
+    px = {**BLOCK, "words": 16 * max(map(len, said.values()), default=0) + 4, "diffs": max(26, 16 * k + 8)}
+    parts = ("title", "bars", "names", "words", "diffs", "ticks", "after") if pair else ("title", "bars", "names",
+                                                                                         "after")
+    block = sum(px[p] for p in parts)
+    plot_h = rows * block - px["after"]
+    fig = make_subplots(rows=rows * (2 if pair else 1), cols=cols, horizontal_spacing=0.08, vertical_spacing=0.01)
+    cats = [pesc(s.label) for s in data.series]
     for j, name in enumerate(CARDS):
         kpi = REGISTRY[name]
         r, c = j // cols + 1, j % cols + 1
+        br = 2 * r - 1 if pair else r
+        top = (r - 1) * block + px["title"]
+        fig.update_yaxes(domain=[1 - (top + px["bars"]) / plot_h, 1 - top / plot_h], row=br, col=c)
+        xd = fig.get_subplot(br, c).xaxis.domain
+        fig.add_annotation(x=(xd[0] + xd[1]) / 2, y=1 - top / plot_h, xref="paper", yref="paper", xanchor="center",
+                           yanchor="bottom", yshift=4, text=titles[j], showarrow=False, font=dict(size=15))
         for s in data.series:
             m = s.head.mean(name)
             lo, hi = s.head.ci(name)
@@ -56,13 +134,23 @@ def kpis_chart(data: Data) -> go.Figure:
                 showlegend=False, text=[value(name, m)], textposition="inside", insidetextanchor="start",
                 error_y=dict(type="data", array=[hi - m if finite(hi) else 0],
                              arrayminus=[m - lo if finite(lo) else 0], color="#333", thickness=1.5),
-                hovertemplate=hover + "<extra></extra>"), row=r, col=c)
+                hovertemplate=hover + "<extra></extra>"), row=br, col=c)
         if kpi.unit == "share":
-            fig.update_yaxes(tickformat=".0%", row=r, col=c)
-        fig.update_yaxes(rangemode="tozero", ticksuffix=" s" if kpi.unit == "seconds" else "", row=r, col=c)
-        fig.update_xaxes(type="category", showticklabels=len(data.series) <= 6, tickangle=0,
-                         tickvals=[pesc(s.label) for s in data.series],
-                         ticktext=[pesc(short(s.label, 16)) for s in data.series], row=r, col=c)
+            fig.update_yaxes(tickformat=".0%", row=br, col=c)
+        fig.update_yaxes(rangemode="tozero", ticksuffix=" s" if kpi.unit == "seconds" else "", row=br, col=c)
+        fig.update_xaxes(type="category", showticklabels=len(data.series) <= 6, tickangle=0, tickvals=cats,
+                         ticktext=[pesc(short(s.label, max(5, 32 // len(data.series)))) for s in data.series],
+                         row=br, col=c)
+        if pair:
+            top += px["bars"] + px["names"]
+            words_y = 1 - top / plot_h
+            top += px["words"]
+            fig.update_yaxes(domain=[1 - (top + px["diffs"]) / plot_h, 1 - top / plot_h], row=br + 1, col=c)
+            _diff_strip(fig, data, name, br + 1, c, said[name], words_y)
+    for j in range(len(CARDS), rows * cols):     # the grid's empty places: no axes
+        for rr in ((2 * (j // cols) + 1, 2 * (j // cols) + 2) if pair else (j // cols + 1,)):
+            fig.update_xaxes(visible=False, row=rr, col=j % cols + 1)
+            fig.update_yaxes(visible=False, row=rr, col=j % cols + 1)
     if len(data.series) > 1:
         better = worse = same = 0
         for s in data.series:
@@ -78,15 +166,20 @@ def kpis_chart(data: Data) -> go.Figure:
                 else:
                     worse += 1
         others = [s for s in data.series if s is not data.baseline]
-        who = _t(others[0].label) if len(others) == 1 else f"{len(others)} designs"
-        title = (f"{who} vs {_t(data.baseline.label)}: better on {better}, worse on {worse}, no clear difference "
-                 f"on {same} KPIs (95% CI{', paired' if data.paired else ''})")
+        who = pesc(short(others[0].label, 20)) if len(others) == 1 else f"{len(others)} designs"
+        title = (f"{who} vs {pesc(short(data.baseline.label, 20))}: better on {better}, worse on {worse}, no clear "
+                 f"difference on {same} KPIs (95% CI, {'paired' if data.paired else 'unpaired'})")
     else:
         p = data.series[0].head
         title = (f"{_t(data.series[0].label)}: {value('service_level', p.mean('service_level'))} answered within "
                  f"{thr} s, {value('abandon_rate', p.mean('abandon_rate'))} abandoned")
     fig.update_layout(bargap=0.25)
-    return layout(fig, title, 250 * rows + 110, top=90)
+    sub = (f"Under each KPI: the difference vs {_t(data.baseline.label)} with its 95% CI, as the headline states it "
+           f"({'paired: the designs faced the very same callers' if data.paired else 'unpaired (Welch): the runs faced different callers'})"
+           if pair else "")
+    fig = layout(fig, title, int(plot_h) + 90 + 30, top=90, sub=sub)
+    fig.update_layout(margin=dict(b=30))
+    return fig
 
 
 def frontier_chart(data: Data) -> go.Figure | None:
@@ -123,25 +216,26 @@ def frontier_chart(data: Data) -> go.Figure | None:
                 text=hover, hovertemplate="%{text}<extra></extra>"), row=1, col=c)
         fig.update_yaxes(tickformat=".0%", row=1, col=c)
         fig.update_xaxes(title_text=xtitle, row=1, col=c)
-    fig.add_hline(y=TARGET_SL, line=TARGET_LINE, row=1, col=1,
-                  annotation_text=f"{TARGET_SL:.0%} target", annotation_position="bottom right")
-    # the finding: staffing each design needs to reach the target, else who is ahead at how many levels
-    need = {}
-    for s in data.series:
-        ok = [p.staffing for p in s.points if finite(p.mean("service_level")) and p.mean("service_level") >= TARGET_SL]
-        need[s.label] = min(ok) if ok else None
-    fmt_s = (lambda v: f"×{v:.2f}") if scale else (lambda v: f"{v:g}")
+    for t in TARGETS:           # the targets of the two KPIs drawn
+        if t.kpi in ("service_level", "abandon_rate"):
+            fig.add_hline(y=t.value, line=TARGET_LINE, row=1, col=1 if t.kpi == "service_level" else 2,
+                          annotation_text=f"{t.value:.0%} target", annotation_position="bottom right")
+    # the finding: the staffing each design needs to meet every target (the pessimistic end of the 95% CI, as
+    # the cost chart), else who is ahead at how many levels
+    need = {s.label: min((p.staffing for p in s.points if not p.misses()), default=None) for s in data.series}
+    targets = targets_text(data.thr)
     if len(data.series) == 1:
         s = data.series[0]
         lo_p, hi_p = s.points[0], s.points[-1]
         title = (f"Service level goes from {value('service_level', lo_p.mean('service_level'))} at "
-                 f"{fmt_s(lo_p.staffing)} to {value('service_level', hi_p.mean('service_level'))} at "
-                 f"{fmt_s(hi_p.staffing)} staffing")
+                 f"{data.staffing_short(lo_p.staffing)} to {value('service_level', hi_p.mean('service_level'))} at "
+                 f"{data.staffing_short(hi_p.staffing)} staffing")
         if need[s.label] is not None:
-            title += f"; {TARGET_SL:.0%} within {data.thr} s needs {fmt_s(need[s.label])}"
+            title += f"; {targets} needs {data.staffing_short(need[s.label])}"
     elif all(v is not None for v in need.values()) and len(data.series) <= 4:
-        title = (f"To answer {TARGET_SL:.0%} within {data.thr} s: "
-                 + ", ".join(f"{_t(k)} needs {fmt_s(v)}" for k, v in need.items()) + " staffing")
+        title = (f"To meet {targets}: "
+                 + ", ".join(f"{_t(k)} needs {data.staffing_short(v)}" if i == 0 else f"{_t(k)} {data.staffing_short(v)}"
+                             for i, (k, v) in enumerate(need.items())))
     else:
         b = {p.staffing: p.mean("service_level") for p in data.baseline.points}
         bits = []
@@ -152,7 +246,8 @@ def frontier_chart(data: Data) -> go.Figure | None:
             ahead = sum(1 for x, y in common if finite(x) and finite(y) and x > y)
             bits.append(f"{_t(s.label)} is ahead of {_t(data.baseline.label)} at {ahead} of {len(common)} staffing levels")
         title = "; ".join(bits[:3]) + (" …" if len(bits) > 3 else "")
-    return layout(fig, title, 480)
+    return layout(fig, title, 480, sub="A design meets a target when the pessimistic end of its 95% CI does, as "
+                                       "ccsim staff plans (whiskers: 95% CI)")
 
 
 def _clock(hours: float, multi_day: bool) -> str:
@@ -204,7 +299,7 @@ def intraday_chart(data: Data) -> go.Figure | None:
     for r in (1, 2):
         fig.update_xaxes(tickvals=ticks, ticktext=[_clock(t, multi) for t in ticks], range=[0, horizon / 3600],
                          row=r, col=1)
-    fig.update_xaxes(title_text="time of day" if not multi else "day and time", row=2, col=1)
+    fig.update_xaxes(title_text="time of day" if not multi else "day and time", ticklabelstandoff=6, row=2, col=1)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
     fig.add_hline(y=TARGET_SL, line=TARGET_LINE, row=1, col=1,
                   annotation_text=f"{TARGET_SL:.0%} target", annotation_position="bottom right")
@@ -258,7 +353,7 @@ def wait_chart(data: Data) -> go.Figure | None:
     thr = data.scenario.sl_threshold
     fig.add_vline(x=thr, line=TARGET_LINE, annotation_text=f"{thr:g} s", annotation_position="top right")
     fig.update_xaxes(title_text="total time waiting in queues, seconds (holds during handoffs included)",
-                     range=[0, max(xmax, thr * 2)])
+                     range=[0, max(xmax, thr * 2)], ticklabelstandoff=6)
     low = min(min(cs) for _, (ts, cs) in curves)
     fig.add_hline(y=0.9, line=TARGET_LINE, annotation_text="9 in 10 calls", annotation_position="bottom right")
     fig.update_yaxes(title_text="share of calls that waited at most this long", tickformat=".0%",
@@ -273,73 +368,14 @@ def wait_chart(data: Data) -> go.Figure | None:
     return layout(fig, title, 460, hovermode="closest")
 
 
-def _node_name(nm: str, queues: set) -> str:
-    m = re.match(r"^(.*) #(\d+)$", nm)
-    if not m:
-        return pesc(nm)
-    base, leg = m.group(1), int(m.group(2))
-    kind = "queue " if nm in queues else ""
-    return pesc(f"{kind}{base}" + ("" if leg == 1 else f" · {leg}{'nd' if leg == 2 else 'rd' if leg == 3 else 'th'}"))
-
-
-def journey_chart(data: Data) -> tuple[go.Figure | None, str]:
-    have = [(s, flows(s.head)) for s in data.series]
-    have = [(s, f) for s, f in have if f]
-    if not have:
-        return None, ""
-    note = ""
-    if len(have) > MAX_SANKEYS:
-        note = f"Journeys of the first {MAX_SANKEYS} of {len(have)} designs are drawn."
-        have = have[:MAX_SANKEYS]
-    fig = go.Figure()
-    n = len(have)
-    gap = 0.1 if n > 1 else 0.0
-    h = (1 - gap * (n - 1)) / n
-    for i, (s, fl) in enumerate(have):
-        queues, groups = node_kinds(fl)
-        nodes = sorted({a for a, _, _ in fl} | {b for _, b, _ in fl},
-                       key=lambda x: (0 if x == "IVR" else 3 if x in OUTCOME_COLORS else 1,
-                                      int(x.rsplit("#", 1)[1]) if re.search(r" #\d+$", x) else 0,
-                                      0 if x in queues else 1, x))
-        idx = {nm: k for k, nm in enumerate(nodes)}
-        colors = [OUTCOME_COLORS.get(nm, rgba(s.color, 0.55) if nm in queues else s.color) for nm in nodes]
-        link_colors, labels = [], []
-        for a, b, v in fl:
-            if b == "abandoned":
-                link_colors.append("rgba(214,39,40,0.35)")
-            elif a in groups and b in queues:
-                link_colors.append("rgba(213,94,0,0.55)")     # passed on: the maze
-            elif b in ("resolved",):
-                link_colors.append("rgba(44,160,44,0.25)")
-            else:
-                link_colors.append("rgba(120,120,120,0.22)")
-            labels.append(f"{_node_name(a, queues)} → {_node_name(b, queues)}: {v:,.1f} calls per replication")
-        y0 = 1 - (i + 1) * h - i * gap
-        fig.add_trace(go.Sankey(
-            domain=dict(x=[0, 1], y=[max(y0, 0), min(y0 + h, 1)]), arrangement="snap", valueformat=",.1f",
-            node=dict(label=[_node_name(nm, queues) for nm in nodes], color=colors, pad=14, thickness=16,
-                      line=dict(color="#fff", width=0.5),
-                      hovertemplate="%{label}: %{value:,.1f} calls per replication<extra></extra>"),
-            link=dict(source=[idx[a] for a, _, _ in fl], target=[idx[b] for _, b, _ in fl],
-                      value=[v for _, _, v in fl], color=link_colors, customdata=labels,
-                      hovertemplate="%{customdata}<extra></extra>"),
-            name=pesc(s.label)))
-        fig.add_annotation(x=0, y=min(y0 + h, 1), xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                           showarrow=False, text=f"<b>{_t(s.label)}</b>" + (f" ({pesc(s.mode)})" if s.mode else "")
-                           + f" — {passed_per_100(fl):.0f} in 100 calls passed to another queue",
-                           font=dict(color=s.color, size=14))
-    per = [(s, passed_per_100(f)) for s, f in have]
-    title = ("Passed on to another queue (transfer or handoff): "
-             + ", ".join(f"{_t(s.label)} {v:.0f} in 100 calls" for s, v in per))
-    fig = layout(fig, title, 120 + 420 * n)
-    fig.update_layout(margin=dict(l=20, r=20, t=130, b=30))
-    return fig, note
-
-
 def cost_chart(data: Data) -> go.Figure:
+    """Cost against service level, a point per design and staffing level: filled where it meets every target
+    of :data:`~.data.TARGETS` (pessimistic end of the 95% CI), hollow where it misses one; labels only on the key
+    points (each design's cheapest point meeting the targets), the rest in the hover."""
     fig = go.Figure()
+    targets = targets_text(data.thr)
     for s in data.series:
-        xs, ys, exh, exl, eyh, eyl, hover = [], [], [], [], [], [], []
+        xs, ys, exh, exl, eyh, eyl, hover, symbols = [], [], [], [], [], [], [], []
         for p in s.points:
             c, sl = p.mean("cost"), p.mean("service_level")
             (cl, ch), (sll, slh) = p.ci("cost"), p.ci("service_level")
@@ -349,47 +385,75 @@ def cost_chart(data: Data) -> go.Figure:
             exl.append(c - cl if finite(cl) else 0)
             eyh.append(slh - sl if finite(slh) else 0)
             eyl.append(sl - sll if finite(sll) else 0)
+            miss = p.misses()
+            symbols.append("circle-open" if miss else "circle")
             where = f" at {pesc(data.staffing_text(p.staffing))}" if p.staffing is not None else ""
             hover.append(f"{pesc(s.label)}{where}<br>service level {value('service_level', sl)} "
-                         f"(95% CI {ci_text('service_level', sll, slh)})<br>cost {value('cost', c)} "
-                         f"(95% CI {ci_text('cost', cl, ch)})<br>abandoned {value('abandon_rate', p.mean('abandon_rate'))}")
-        labels = ([f"×{p.staffing:.2f}" if data.staffing_factor.endswith("staffing_scale") else f"{p.staffing:g}"
-                   for p in s.points] if data.staffing_factor and len(s.points) <= 12 else None)
+                         f"(95% CI {ci_text('service_level', sll, slh)})<br>abandoned "
+                         f"{value('abandon_rate', p.mean('abandon_rate'))} (95% CI "
+                         f"{ci_text('abandon_rate', *p.ci('abandon_rate'))})<br>cost {value('cost', c)} (95% CI "
+                         f"{ci_text('cost', cl, ch)})<br>" + (f"misses: {missed_text(miss, data.thr)}" if miss
+                                                              else "meets every target"))
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode=("lines+markers" if len(xs) > 1 else "markers") + ("+text" if labels else ""),
-            name=pesc(s.label), text=labels, textposition="top left", textfont=dict(size=11, color=s.color),
-            line=dict(color=s.color, width=1.5), marker=dict(size=11, color=s.color, line=dict(color="#fff", width=1)),
+            x=xs, y=ys, mode="lines+markers" if len(xs) > 1 else "markers", name=pesc(s.label), showlegend=False,
+            legendgroup=pesc(s.label), line=dict(color=s.color, width=1.5), marker=dict(size=11, color=s.color, symbol=symbols,
+                                                             line=dict(color=s.color, width=2)),
             # whiskers while they stay readable; with many points the CIs are in the hover
             error_x=dict(type="data", array=exh, arrayminus=exl, color=s.color, thickness=1, visible=len(xs) <= 12),
             error_y=dict(type="data", array=eyh, arrayminus=eyl, color=s.color, thickness=1, visible=len(xs) <= 12),
             customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    for s in data.series:       # the legend: designs, then what filled and hollow dots say
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=pesc(s.label), hoverinfo="skip",
+                                 legendgroup=pesc(s.label), line=dict(color=s.color, width=1.5),
+                                 marker=dict(size=11, color=s.color)))
+    for sym, what in (("circle", "meets every target"), ("circle-open", "misses a target")):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=what, hoverinfo="skip",
+                                 marker=dict(size=11, color="#777", symbol=sym, line=dict(color="#777", width=2))))
     fig.add_hline(y=TARGET_SL, line=TARGET_LINE, annotation_text=f"{TARGET_SL:.0%} target",
                   annotation_position="bottom right")
-    fig.update_xaxes(title_text="cost over the run (agent-hours × hourly rate)", tickformat=",.0f")
-    fig.update_yaxes(title_text=f"service level (% answered within {data.thr} s)", tickformat=".0%")
     allp = [(s, p) for s in data.series for p in s.points if finite(p.mean("cost")) and finite(p.mean("service_level"))]
-    ok = [(s, p) for s, p in allp if p.mean("service_level") >= TARGET_SL]
+    ok = [(s, p) for s, p in allp if not p.misses()]
 
     def label(s: Series, p: Point) -> str:
-        return _t(s.label) + (f" at {pesc(data.staffing_text(p.staffing))}" if p.staffing is not None else "")
+        return _t(s.label) + (f" {pesc(data.staffing_short(p.staffing))}" if p.staffing is not None else "")
 
-    def sl(p: Point) -> str:
-        return value("service_level", p.mean("service_level"))
-
+    key: list[tuple[Series, Point, str]] = []
     if len(allp) == 1:
         s, p = allp[0]
-        title = f"{label(s, p)}: {sl(p)} within {data.thr} s for a cost of {value('cost', p.mean('cost'))}"
+        title = (f"{label(s, p)}: {value('service_level', p.mean('service_level'))} within {data.thr} s for a cost "
+                 f"of {value('cost', p.mean('cost'))}; " + ("meets" if ok else "misses") + f" {targets}")
     elif ok:
         s, p = min(ok, key=lambda sp: sp[1].mean("cost"))
-        title = (f"Cheapest way to answer {TARGET_SL:.0%} within {data.thr} s: {label(s, p)}, cost "
-                 f"{value('cost', p.mean('cost'))} ({sl(p)})")
+        title = f"Cheapest to meet {targets}: {label(s, p)}, cost {value('cost', p.mean('cost'))}"
+        for t in data.series:
+            mine = [q for u, q in ok if u is t]
+            if mine:
+                q = min(mine, key=lambda q: q.mean("cost"))
+                key.append((t, q, " (cheapest)" if q is p else ""))
     elif allp:
-        s, p = max(allp, key=lambda sp: sp[1].mean("service_level"))
-        title = (f"No design reaches {TARGET_SL:.0%} within {data.thr} s; the best is {label(s, p)} with "
-                 f"{sl(p)} for {value('cost', p.mean('cost'))}")
+        s, p = max(allp, key=lambda sp: sp[1].slack())
+        title = (f"No design meets {targets}; the closest is {label(s, p)} (misses "
+                 f"{missed_text(p.misses(), data.thr)}), cost {value('cost', p.mean('cost'))}")
+        key.append((s, p, " (closest)"))
     else:
         title = "Cost against service level"
-    return layout(fig, title, 480, hovermode="closest")
+    if not data.staffing_factor and len(allp) <= 8:     # runs: a point per design, each named
+        key = [(s, p, "") for s, p in allp]
+    pts = [(p.ci("cost"), p.ci("service_level"), p.mean("cost"), p.mean("service_level")) for _, p in allp]
+    xlo = min([c[0] if finite(c[0]) else m for c, _, m, _ in pts] or [0.0])
+    xhi = max([c[1] if finite(c[1]) else m for c, _, m, _ in pts] or [1.0])
+    ylo = min([s_[0] if finite(s_[0]) else m for _, s_, _, m in pts] + [TARGET_SL])
+    yhi = max([s_[1] if finite(s_[1]) else m for _, s_, _, m in pts] + [TARGET_SL])
+    xr = (xlo - 0.08 * (xhi - xlo or xhi or 1), xhi + 0.08 * (xhi - xlo or xhi or 1))
+    yr = (max(0.0, ylo - 0.12 * (yhi - ylo or 0.1)), min(1.05, yhi + 0.12 * (yhi - ylo or 0.1)))
+    fig.update_xaxes(title_text="cost over the run (agent-hours × hourly rate)", tickformat=",.0f", range=list(xr))
+    fig.update_yaxes(title_text=f"service level (% answered within {data.thr} s)", tickformat=".0%", range=list(yr))
+    place_labels(fig, [(p.mean("cost"), p.mean("service_level"),
+                       pesc(short(s.label, 18)) + (f" {pesc(data.staffing_short(p.staffing))}" if p.staffing is not None
+                                                   else "") + tag, s.color) for s, p, tag in key], xr, yr)
+    sub = ("Targets met at the pessimistic end of the 95% CI, as ccsim staff plans: filled dots meet every target, "
+           "hollow ones miss one (hover for which)")
+    return layout(fig, title, 500, sub=sub, hovermode="closest")
 
 
 @dataclass
@@ -406,7 +470,9 @@ def make_charts(data: Data) -> list[Chart]:
     journey, jnote = journey_chart(data)
     return [
         Chart("kpis", "Key numbers" + ("" if single else " by design"), kpis_chart(data),
-              "Bars: mean over replications; whiskers: 95% confidence interval."),
+              "Bars: mean over replications; whiskers: 95% confidence interval." + ("" if single else
+              f" Under the bars: each design's difference with {data.baseline.label} (dot) and its 95% confidence "
+              f"interval (whiskers), {'paired' if data.paired else 'unpaired (Welch)'}: the numbers of the headline.")),
         Chart("frontier", "Service level and abandonment against staffing", frontier_chart(data),
               "" if data.staffing_factor else
               "No staffing factor in these results, so there is no frontier: run a sweep over "
@@ -424,5 +490,7 @@ def make_charts(data: Data) -> list[Chart]:
         Chart("cost", "Cost against service", cost_chart(data),
               "One point per design" + (" and staffing level" if data.staffing_factor else "")
               + ("; 95% confidence intervals in the hover." if any(len(s.points) > 12 for s in data.series)
-                 else "; whiskers: 95% confidence intervals.")),
+                 else "; whiskers: 95% confidence intervals.")
+              + (" Labelled: each design's cheapest point meeting the targets; every point's staffing, abandonment "
+                 "and the targets it misses are in the hover." if data.staffing_factor else "")),
     ]

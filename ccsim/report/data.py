@@ -21,11 +21,15 @@ from ..config import Design, Scenario, design_from_dict, scenario_from_dict
 from ..errors import OptionError, ResultsError
 from ..kpis import REGISTRY, paired_difference, summarize, unpaired_difference
 from ..results import Results, SweepResults
+from ..staffing import Target
 from ..store import kind_of, run_folders
 from .style import PALETTE
 
-#: the classic service-level target the findings refer to (share answered within the scenario's threshold)
-TARGET_SL = 0.80
+#: every service target the report knows, in one place: a point meets one when the pessimistic end of its 95% CI
+#: does (ci_low of service level >= 0.80, ci_high of abandonment <= 0.05), as the staffing planner counts them
+TARGETS = (Target("service_level", ">=", 0.80), Target("abandon_rate", "<=", 0.05))
+#: the service-level target of the charts' target lines (share answered within the scenario's threshold)
+TARGET_SL = next(t.value for t in TARGETS if t.kpi == "service_level")
 #: the KPIs of the cards and of the first chart, in order (names of the registry, :data:`ccsim.kpis.REGISTRY`)
 CARDS = ("service_level", "service_level_caller", "asa", "abandon_rate", "passed_per_call", "reexplanations_per_call", "time_in_system_answered",
          "fcr", "occupancy", "cost")
@@ -72,6 +76,20 @@ class Point:
     def reps(self) -> int:
         return len(self.kpis)
 
+    def _half(self, kpi: str) -> float:
+        lo, hi = (float(self.summary.loc[kpi, c]) for c in ("ci_low", "ci_high"))
+        return (hi - lo) / 2 if finite(lo) and finite(hi) else 0.0
+
+    def misses(self) -> list[Target]:
+        """The targets this point misses at the pessimistic end of the 95% CI (the planner's rule,
+        :meth:`ccsim.staffing.Target.met`); with one replication (no CI) the mean decides."""
+        return [t for t in TARGETS if t.kpi not in self.summary.index or not t.met(self.mean(t.kpi), self._half(t.kpi))]
+
+    def slack(self) -> float:
+        """How far the worst target's pessimistic bound is on the right side of it (negative: missed)."""
+        return min((t.slack(self.mean(t.kpi), self._half(t.kpi)) for t in TARGETS if t.kpi in self.summary.index),
+                   default=float("-inf"))
+
     def agent_hours(self, interval: float) -> float:
         if self.intervals is None or "agents" not in self.intervals:
             return float("nan")
@@ -111,6 +129,10 @@ class Data:
         if self.staffing_factor.endswith("staffing_scale"):
             return f"×{v:.2f} staffing"
         return f"{self.staffing_factor} = {v:g}"
+
+    def staffing_short(self, v: float) -> str:
+        """A staffing level, short: ×1.05, or the factor's value."""
+        return f"×{v:.2f}" if self.staffing_factor and self.staffing_factor.endswith("staffing_scale") else f"{v:g}"
 
 
 def mode_text(design: Design, skills: list[str]) -> str:

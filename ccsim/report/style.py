@@ -1,6 +1,7 @@
 """The look of the report: colours, fonts, the page's CSS, the charts' common layout and plotly's config."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: colours per design, in order (Okabe-Ito, readable by colour-blind people), then plotly's Dark24
@@ -10,8 +11,14 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-ser
 #: the journey's end nodes
 OUTCOME_COLORS = {"IVR": "#7f7f7f", "resolved": "#2ca02c", "unresolved": "#ff7f0e", "abandoned": "#d62728",
                   "still waiting": "#bbbbbb", "still talking": "#bbbbbb"}
+#: the journey's links by what happens to the callers (words: :data:`~.words.LINK_WORDS`)
+LINK_COLORS = {"routed": "rgba(127,127,127,0.22)", "answered": "rgba(86,125,165,0.30)", "passed": "rgba(148,103,189,0.62)",
+               "resolved": "rgba(44,160,44,0.30)", "unresolved": "rgba(255,127,14,0.38)",
+               "abandoned": "rgba(214,39,40,0.45)", "other": "rgba(160,160,160,0.35)"}
 #: plotly's configuration of every chart (no logo, no lasso)
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+#: the colours of a change: better, worse, no clear difference (as the cards' --good, --bad, --muted)
+TONE_COLORS = {"good": "#1a7f37", "bad": "#c62828", "flat": "#5f6b73"}
 #: the line marking a target in the charts
 TARGET_LINE = {"color": "#888", "dash": "dot", "width": 1}
 
@@ -47,16 +54,18 @@ table.notes td { padding:4px 0; word-break:break-word; }
 """ % {"font": FONT}
 
 
-def layout(fig: Any, title: str, height: int, top: int = 120, **kw) -> Any:
-    """Common look of a plotly figure: the finding as the title, the legend on one line under it (never over a
-    plot)."""
+def layout(fig: Any, title: str, height: int, top: int = 120, sub: str = "", **kw) -> Any:
+    """Common look of a plotly figure: the finding as the title (``sub``: a line of detail under it), the legend
+    on one line under them (never over a plot)."""
+    extra = 22 if sub else 0
+    height += extra
     fig.update_layout(
         template="plotly_white", height=height, font=dict(family=FONT, size=13, color="#222"),
         title=dict(text=title, x=0.01, xanchor="left", yref="container", y=1 - 18 / height, yanchor="top",
-                   font=dict(size=18)),
-        margin=dict(l=70, r=30, t=top, b=60), hoverlabel=dict(font=dict(family=FONT)),
-        legend=dict(orientation="h", yref="container", y=1 - 56 / height, yanchor="top", xanchor="left", x=0,
-                    font=dict(size=13)), **kw)
+                   font=dict(size=18), subtitle=dict(text=sub, font=dict(size=13, color="#555"))),
+        margin=dict(l=70, r=30, t=top + extra, b=60), hoverlabel=dict(font=dict(family=FONT)),
+        legend=dict(orientation="h", yref="container", y=1 - (56 + extra) / height, yanchor="top", xanchor="left",
+                    x=0, font=dict(size=13)), **kw)
     return fig
 
 
@@ -65,3 +74,27 @@ def rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def place_labels(fig: Any, items: list, xr: tuple, yr: tuple, size: tuple = (1000, 300)) -> None:
+    """Labels with arrows for the key points ``items`` ([(x, y, text, colour)]), each put where its box meets no
+    other label, point or edge of the plot (judged at the plot's size on a 1280 px wide screen)."""
+    w, h = size
+    xs = [(x - xr[0]) / (xr[1] - xr[0]) * w for tr in fig.data for x in (tr.x or ()) if x is not None]
+    ys = [(yr[1] - y) / (yr[1] - yr[0]) * h for tr in fig.data for y in (tr.y or ()) if y is not None]
+    taken = [(x - 7, y - 7, x + 7, y + 7) for x, y in zip(xs, ys)]
+    for x, y, text, color in items:
+        px, py = (x - xr[0]) / (xr[1] - xr[0]) * w, (yr[1] - y) / (yr[1] - yr[0]) * h
+        bw, bh = len(re.sub(r"<[^>]+>", "", text)) * 12 * 0.62 + 8, 20
+
+        def cost(off: tuple) -> float:
+            cx, cy = px + off[0], py + off[1]
+            box = (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
+            hits = sum(1 for t in taken if box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3])
+            return hits * 10 + (box[0] < 0 or box[2] > w or box[1] < 0 or box[3] > h) * 5
+
+        offs = [(dx * bw / 2 + dx * 24, dy) for dy in (-46, 46, -80, 80) for dx in (-1, 1)] + [(0, -60), (0, 60)]
+        ax, ay = min(offs, key=cost)
+        taken.append((px + ax - bw / 2, py + ay - bh / 2, px + ax + bw / 2, py + ay + bh / 2))
+        fig.add_annotation(x=x, y=y, ax=ax, ay=ay, text=text, showarrow=True, arrowhead=0, arrowcolor=color,
+                           arrowwidth=1.2, font=dict(size=12, color=color), bgcolor="rgba(255,255,255,0.85)")

@@ -2,17 +2,19 @@
 (the registry's formatter with a typographic minus), and user text made inert.
 
 Every string returned here is safe to put in the page's HTML (user text is escaped); functions whose name
-starts with ``p`` or that build chart text escape for plotly's pseudo-HTML instead.
+starts with ``p`` or that build chart text escape for plotly's pseudo-HTML instead. The journey's names for people
+(:func:`node_label`, :func:`readable`) are plain text, escaped where they go (once wrapped into lines).
 """
 from __future__ import annotations
 
 import html as _html
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import kpis
 from ..kpis import REGISTRY
-from .data import CARDS, Data, Series, finite, overrides_text, significant
+from .data import CARDS, TARGETS, Data, Series, finite, overrides_text, significant
 
 MAX_HEADLINES = 8       # sentences in the headline; more designs are summarised as "and N more"
 
@@ -66,6 +68,54 @@ def wait_text(v: float | None, last: float) -> str:
     if v is None:
         return f"more than {last / 60:g} min"
     return f"{v:.0f} s" if v < 120 else f"{v / 60:.1f} min"
+
+
+def targets_text(thr: str) -> str:
+    """Every target of :data:`~.data.TARGETS` in words: "≥80% answered within 20 s and ≤5% abandoned"."""
+    sign = {">=": "≥", "<=": "≤"}
+    what = {"service_level": f"answered within {thr} s", "abandon_rate": "abandoned"}
+    bits = [f"{sign[t.op]}{t.value:.0%} {what[t.kpi]}" if t.kpi in what else f"average wait {sign[t.op]}{t.value:g} s"
+            for t in TARGETS]
+    return ", ".join(bits[:-1]) + (" and " if len(bits) > 1 else "") + bits[-1]
+
+
+def missed_text(targets, thr: str) -> str:
+    """Targets (of :data:`~.data.TARGETS`) by their KPI, short: "service level (20 s), abandonment"."""
+    names = {"service_level": f"service level ({thr} s)", "abandon_rate": "abandonment", "asa": "average wait"}
+    return ", ".join(names.get(t.kpi, t.kpi) for t in targets)
+
+
+# --------------------------------------------------------------------------- journey names for people
+#: the journey's end nodes, for people
+OUTCOME_WORDS = {"resolved": "Resolved", "unresolved": "Unresolved", "abandoned": "Abandoned",
+                 "still waiting": "Still waiting at the end", "still talking": "Still talking at the end"}
+#: what each colour of the journey's links means (keys of :data:`~.style.LINK_COLORS`)
+LINK_WORDS = {"routed": "routed to a queue", "answered": "answered by agents",
+              "passed": "passed to another queue", "resolved": "resolved", "unresolved": "unresolved",
+              "abandoned": "abandoned (hung up waiting)", "other": "still in progress at the end"}
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def readable(name: str) -> str:
+    """A code name for people: underscores to spaces, capitalised ("tech_desk" -> "Tech desk")."""
+    text = re.sub(r"[_\s]+", " ", str(name)).strip()
+    return text[:1].upper() + text[1:]
+
+
+def node_label(name: str, queue: bool) -> str:
+    """A node of the journey for people (plain text: escape it where it goes): "tech_desk #2" (a queue) ->
+    "Tech desk queue (2nd)", "billing_agents #1" -> "Billing agents (1st)", "resolved" -> "Resolved"."""
+    m = re.match(r"^(.*) #(\d+)$", name)
+    if not m:
+        return OUTCOME_WORDS.get(name, readable(name))
+    base = readable(m.group(1))
+    if queue and not base.lower().endswith("queue"):
+        base += " queue"
+    return f"{base} ({ordinal(int(m.group(2)))})"
 
 
 def series_name(s: Series, bold: bool = True) -> str:
@@ -247,16 +297,24 @@ class Card:
     tone: str = ""      # good | bad | flat ("" on the baseline)
 
 
+def tone(data: Data, s: Series, name: str) -> str:
+    """How design ``s`` does on a KPI against the baseline: good | bad | flat (no clear difference, or a KPI that
+    is neither better nor worse when higher)."""
+    d, better = data.diffs[s.label], REGISTRY[name].better
+    if not significant(d, name) or not better:
+        return "flat"
+    return "good" if d.loc[name, "diff"] * better > 0 else "bad"
+
+
 def card(data: Data, s: Series, name: str) -> Card:
     """The card of KPI ``name`` for design ``s``: value, CI and, beside the baseline, the difference."""
     kpi, p = REGISTRY[name], s.head
     lo, hi = p.ci(name)
-    delta = delta_ci = tone = ""
+    delta = delta_ci = tone_ = ""
     if s is not data.baseline and s.label in data.diffs and name in data.diffs[s.label].index:
         d = data.diffs[s.label].loc[name]
-        sig = significant(data.diffs[s.label], name)
-        tone = "flat" if not sig or not kpi.better else ("good" if d["diff"] * kpi.better > 0 else "bad")
-        word = {"good": " better", "bad": " worse", "flat": ""}[tone] if kpi.better else ""
+        tone_ = tone(data, s, name)
+        word = {"good": " better", "bad": " worse", "flat": ""}[tone_] if kpi.better else ""
         delta = f"{diff(name, d['diff'])} vs {esc(data.baseline.label)}{word}"
         delta_ci = ci_text(name, d["ci_low"], d["ci_high"], is_diff=True)
     extra = ""
@@ -265,7 +323,7 @@ def card(data: Data, s: Series, name: str) -> Card:
                  f"{value('handoffs_per_call', p.mean('handoffs_per_call'))} warm")
     return Card(name=name, title=esc(kpi.title(data.thr)), hint=esc(kpi.hint.format(thr=data.thr)),
                 value=value(name, p.mean(name)), ci=ci_text(name, lo, hi).replace(" to ", "–"), extra=extra,
-                delta=delta, delta_ci=delta_ci, tone=tone)
+                delta=delta, delta_ci=delta_ci, tone=tone_)
 
 
 def cards(data: Data, s: Series) -> list[Card]:
