@@ -39,6 +39,9 @@ def stamp() -> dict:
 
 
 # --------------------------------------------------------------------------- atomic writes
+_UMASK = os.umask(0o022)  # read once (setting it is the only way to read it), then put back
+os.umask(_UMASK)
+
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
@@ -46,6 +49,7 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # a temporary file is private (0600); a result is as any file written here
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

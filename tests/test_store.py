@@ -24,6 +24,13 @@ def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
     assert store.read_table(target)["a"].tolist() == [1, 2]
 
 
+def test_results_are_readable_like_any_file_written_here(tmp_path):
+    path = store.write_table(tmp_path / "t.parquet", pd.DataFrame({"a": [1]}))
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_manifest_round_trip_and_errors(tmp_path):
     store.write_json(tmp_path / store.MANIFEST, {"kind": "run", "x": float("nan")})
     assert store.read_manifest(tmp_path)["kind"] == "run"
