@@ -26,7 +26,7 @@ SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wai
         "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum",
         "busy", "staffed", "cost")
 
-#: how values of each unit read to people: (format of a value, format of a difference)
+#: the units a KPI can have; :func:`format_unit` says how each reads to people
 UNITS = ("share", "seconds", "count", "per call", "money")
 
 
@@ -115,25 +115,22 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
 KPIS: tuple[str, ...] = tuple(REGISTRY)
 
 
-def get(name: str) -> Kpi:
-    """The registry entry of ``name`` (KeyError names the known KPIs)."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown KPI {name!r}; known: {', '.join(KPIS)}") from None
-
-
 def label(name: str, thr: float | str = 20) -> str:
     """The people's label of a KPI (the name itself for anything outside the registry)."""
     return REGISTRY[name].title(thr) if name in REGISTRY else name
 
 
 # --------------------------------------------------------------------------- computing
-def _value(s: Mapping[str, np.ndarray | float], expr: str) -> np.ndarray | float:
-    """Evaluate "a+b-c" over the sums."""
+#: each KPI's numerator as (sign, sum) terms, parsed once ("transfers+handoffs" -> (+1, ...), (+1, ...))
+_TERMS = {k.name: tuple((-1.0 if sign == "-" else 1.0, name) for sign, name in re.findall(r"([+-]?)([a-z_]+)", k.num))
+          for k in REGISTRY.values()}
+
+
+def _value(s: Mapping[str, np.ndarray | float], name: str) -> np.ndarray | float:
+    """The numerator of KPI ``name`` over the sums."""
     total = 0.0
-    for sign, name in re.findall(r"([+-]?)([a-z_]+)", expr):
-        total = total - s[name] if sign == "-" else total + s[name]
+    for sign, term in _TERMS[name]:
+        total = total + sign * s[term]
     return total
 
 
@@ -151,7 +148,7 @@ def from_sums(s: Mapping[str, np.ndarray | float], names: tuple[str, ...] | None
     out = {}
     for name in names or KPIS:
         k = REGISTRY[name]
-        num = _value(s, k.num)
+        num = _value(s, name)
         out[name] = ratio(num, s[k.den]) if k.den else (float(num) if np.ndim(num) == 0 else np.asarray(num, float))
     return out
 
@@ -159,13 +156,7 @@ def from_sums(s: Mapping[str, np.ndarray | float], names: tuple[str, ...] | None
 # --------------------------------------------------------------------------- formatting
 def format(name: str, v: float, diff: bool = False) -> str:  # noqa: A001 (the registry's formatter)
     """A KPI value for people (``diff``: a signed difference, shares in percentage points)."""
-    v = float(v)
-    if math.isnan(v):
-        return "–"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    unit = REGISTRY[name].unit if name in REGISTRY else None
-    return format_unit(unit, v, diff)
+    return format_unit(REGISTRY[name].unit if name in REGISTRY else None, v, diff)
 
 
 def format_unit(unit: str | None, v: float, diff: bool = False) -> str:
@@ -173,6 +164,8 @@ def format_unit(unit: str | None, v: float, diff: bool = False) -> str:
     v = float(v)
     if math.isnan(v):
         return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
     sign = "+" if diff else ""
     if unit == "share":
         return f"{100 * v:+.1f} pts" if diff else f"{v:.1%}"

@@ -12,6 +12,7 @@ from .engines.compiled import Compiled
 from .engines.output import ABANDONED, ANSWERED, HANDOFF, IN_SYSTEM, TRANSFER, RunOutput, agent_sums
 from .kpis import from_sums, ratio
 
+
 def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, float]:
     """The caller-side window sums of :data:`ccsim.kpis.SUMS` over a set of contacts (already in the window)."""
     outcome = c["outcome"]

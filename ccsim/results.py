@@ -14,26 +14,9 @@ from .engines.compiled import Compiled
 from .engines.output import LEG_KINDS, OUTCOMES, RunOutput
 from .errors import ResultsError
 from .kpis import KPIS, paired_difference, summarize
-from .metrics import (
-    group_kpis,
-    interval_kpis,
-    journey_flows,
-    queue_kpis,
-    replication_kpis,
-    wait_cdf,
-)
-from .store import (
-    MANIFEST,
-    PARTS,
-    RESULTS_TABLE,
-    kind_of,
-    now_iso,
-    read_manifest,
-    read_table,
-    scan_parts,
-    write_json,
-    write_table,
-)
+from .metrics import group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, wait_cdf
+from .store import (MANIFEST, PARTS, RESULTS_TABLE, kind_of, now_iso, read_manifest, read_table, scan_parts,
+                    write_json, write_table)
 from .version import __version__
 
 #: the tables of a saved run, in the order they are written (calls and legs only when kept)

@@ -167,6 +167,7 @@ class Sweep:
         parts = out / PARTS
         manifest_path = out / MANIFEST
         fp = self.fingerprint()
+        old: dict = {}
         if manifest_path.exists():
             old = read_manifest(out)
             if not resume:
@@ -175,17 +176,17 @@ class Sweep:
                 raise OptionError("--resume", f"{out} holds a different sweep (changed factors, reps, seed or scenario)",
                                     "choose another --out for the changed sweep")
         parts.mkdir(parents=True, exist_ok=True)
-        n_points, total = len(self.points()), len(self.points()) * self.reps
+        pts = self.points()
+        n_points, total = len(pts), len(pts) * self.reps
         done, tables = scan_parts(parts, n_points, self.reps, repair=True)
         # the batch size is kept with the results (a later run batches the same way; identity is the pair)
-        chunk = int(old.get("chunk") or 0) if manifest_path.exists() else 0
-        chunk = chunk or self.chunk or (_auto_chunk(self) if len(done) < total else 1)
+        chunk = int(old.get("chunk") or 0) or self.chunk or (_auto_chunk(self) if len(done) < total else 1)
         todo = self.tasks(chunk, done)
         manifest = {"kind": "sweep", "name": self.name, "fingerprint": fp, **stamp(), "engine": self.engine,
                     "seed": self.seed, "reps": self.reps, "chunk": chunk, "started": now_iso(), "finished": None,
                     "baseline_of": [self.baseline_of(i) for i in range(n_points)],
-                    "points": self.points(), "definition": self.definition()}
-        if manifest_path.exists():
+                    "points": pts, "definition": self.definition()}
+        if old:
             manifest["started"] = old.get("started", manifest["started"])
             manifest["finished"] = old.get("finished") if not todo else None
         write_json(manifest_path, manifest)
@@ -198,12 +199,12 @@ class Sweep:
             n_done += spec["reps"]
             if progress:
                 progress(n_done, total)
-        points = points_frame(self.points())
+        points = points_frame(pts)
         rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(TIDY_COLUMNS))
         table = assemble(points, rows)
-        if len(set(zip(table["point"], table["rep"]))) != total:  # never write an incomplete table as finished
-            raise RuntimeError(f"sweep {self.name}: {total - len(set(zip(table['point'], table['rep'])))} "
-                               "replications are missing after the run")
+        missing = total - len(set(zip(table["point"], table["rep"])))
+        if missing:  # never write an incomplete table as finished
+            raise RuntimeError(f"sweep {self.name}: {missing} replications are missing after the run")
         write_table(out / RESULTS_TABLE, table)
         manifest["finished"] = manifest["finished"] or now_iso()
         write_json(manifest_path, manifest)

@@ -27,8 +27,10 @@ _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeep
 (LEG_CONTACT, LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_GROUP, LEG_AGENT, LEG_AGENT_END, LEG_OUTCOME, LEG_TALK) = (
     list(LEG_COLUMNS).index(c) for c in ("contact", "kind", "enter", "wait", "group", "agent", "agent_end", "outcome",
                                          "talk"))
-#: what a leg record holds when it opens, beside who and where
-_LEG_OPEN = {"wait": math.nan, "group": -1, "agent": -1, "agent_end": math.nan, "outcome": IN_SYSTEM, "talk": 0.0}
+#: a leg record as it opens (who and where are filled in): not waited yet, nobody answered, still in the system
+_LEG_OPEN = [{"wait": math.nan, "group": -1, "agent": -1, "agent_end": math.nan, "outcome": IN_SYSTEM,
+              "talk": 0.0}.get(c, 0) for c in LEG_COLUMNS]
+LEG_LEG, LEG_QUEUE = (list(LEG_COLUMNS).index(c) for c in ("leg", "queue"))
 
 
 class Step(Event):
@@ -321,8 +323,10 @@ class SimpyModel:
         if rec.n_legs == 0:
             rec.first_queue = t.queue
         rec.n_legs += 1
-        fields = {"contact": rec.row, "leg": t.leg, "queue": t.queue, "kind": t.kind, "enter": t.enter, **_LEG_OPEN}
-        self.legs.append([fields[c] for c in LEG_COLUMNS])
+        leg = list(_LEG_OPEN)
+        leg[LEG_CONTACT], leg[LEG_LEG], leg[LEG_QUEUE], leg[LEG_KIND], leg[LEG_ENTER] = (
+            rec.row, t.leg, t.queue, t.kind, t.enter)
+        self.legs.append(leg)
         return len(self.legs) - 1
 
     def _leg_close(self, rec: Contact, row: int, t: Ticket, outcome: int, on_hold: bool) -> None:
