@@ -36,7 +36,7 @@ import pandas as pd
 from .config import Design, Scenario, design_from_dict
 from .engines import DEFAULT_ENGINE
 from .errors import ScenarioError
-from .kpis import KPIS, REGISTRY, mean_ci
+from .kpis import KPIS, REGISTRY, clear, mean_ci
 from .kpis import format as kpi_format
 from .kpis import label as kpi_label
 from .results import SweepResults
@@ -293,12 +293,6 @@ class Plan:
                 by.setdefault(n, []).append(c.label)
         return [f"{', '.join(labels)}: {n}" for n, labels in by.items()]
 
-    def frame(self) -> pd.DataFrame:
-        """One row per corner: index, label, each lever's level (the A or B label) and its notes."""
-        return pd.DataFrame([{"corner": c.index, "label": c.label,
-                              **{lv.key: (self.a_label, self.b_label)[x] for lv, x in zip(self.levers, c.levels)},
-                              "notes": " | ".join(c.notes)} for c in self.corners])
-
 
 def _comparable(a: Scenario, b: Scenario, levers: Sequence[Lever]) -> None:
     """A and B must share demand and run settings, and differ only in fields some lever owns (once)."""
@@ -350,11 +344,6 @@ def plan(a: Scenario, b: Scenario, levers: Sequence[Lever] = LEVERS, a_label: st
 
 
 # --------------------------------------------------------------------------- the result
-def _clear(lo: float, hi: float) -> bool:
-    """A CI that excludes zero (False without a CI)."""
-    return bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-
-
 @dataclass
 class Attribution:
     """The decomposition of B - A for each KPI.
@@ -434,7 +423,7 @@ def _summary_rows(kpi: str, kind: str, terms: Sequence[tuple[str, str]], per_rep
         x = per_rep[:, j]
         m, lo, hi, n = mean_ci(x, confidence)
         rows.append({"kpi": kpi, "kind": kind, "term": term, "label": text, "mean": m, "ci_low": lo, "ci_high": hi,
-                     "reps": n, "clear": _clear(lo, hi) if kind != "corner" else False})
+                     "reps": n, "clear": clear(lo, hi) if kind != "corner" else False})
         long.append(pd.DataFrame({"kpi": kpi, "kind": kind, "term": term, "rep": reps, "value": x}))
     return rows, long
 

@@ -119,10 +119,7 @@ def check_scenario(sc: Scenario) -> None:
     d, g = sc.demand, sc.design
     if sc.warmup >= sc.horizon:
         raise ScenarioError("warmup", f"{sc.warmup:g} s is not before the horizon ({sc.horizon:g} s)", "shorten the warm-up")
-    n_int = sc.n_intervals
-    if n_int > MAX_INTERVALS:
-        raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
-                            f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
+    n_int = sc.n_intervals  # bounded by check_size below, before anything loops over intervals
     skills = list(d.skills)
     if len(set(skills)) != len(skills):
         raise ScenarioError("demand.skills", "a skill is listed twice", "list each skill once")

@@ -392,7 +392,6 @@ def staff(
         sim = plans[-1]
         console = Console()
         frame = sim.frame(scheduled=True)   # plan.csv: on the phones and to schedule, then the Erlang plans
-        frame["start"] = [_clock(i * sc.interval, sc.horizon > DAY) for i in range(len(frame))]
         if by == "interval":
             for p in plans[:-1]:
                 for i, g in enumerate(p.groups):

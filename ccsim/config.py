@@ -2,11 +2,12 @@
 
 A scenario is a TOML file (or the same structure built in Python). Every field is checked by pydantic;
 cross-field rules (unknown skills or queues, routing loops, zero staff for a skill with demand) are
-checked here too, and every problem surfaces as one :class:`ScenarioError` naming the field and the fix.
+checked in :mod:`ccsim.checks`, and every problem surfaces as one :class:`ScenarioError` naming the field and
+the fix.
 
 Hostile input is refused the same way, quickly and in bounded memory: numbers must be finite (no ``inf`` or
-``nan``) and not booleans, every field has the bounds the engines can honour (the limits below, each
-next to the fields it bounds), names of skills, queues, groups and call types follow :data:`LABEL_RULE`,
+``nan``) and not booleans, every field has the bounds the engines can honour (the limits of :mod:`ccsim.limits`, and
+those of distributions in :mod:`ccsim.distributions`), names of skills, queues, groups and call types follow :data:`LABEL_RULE`,
 and files must be regular UTF-8 TOML files of at most :data:`MAX_FILE_BYTES`.
 """
 from __future__ import annotations
@@ -23,14 +24,14 @@ import numpy as np
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
                       ValidationError, field_validator, model_serializer, model_validator)
 
-from .distributions import MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
+from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
 from .checks import check_scenario, rate_segments, segment_edges
 from .errors import OptionError, ScenarioError
 from .limits import (DAY, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
-                     NAME_RULE, NOT_A_LABEL, Prob, RunTime, SAFE_NAME, UNION_TAGS, clip, plain_text, safe_name,
-                     shape_tag, shown, value_or_list_tag)
+                     NAME_RULE, NOT_A_LABEL, Prob, RunTime, UNION_TAGS, clip, plain_text, safe_name,
+                     is_folder_name, shape_tag, shown, value_or_list_tag)
 from .tomlfile import include_path, read_toml, set_path
 
 class _Model(BaseModel):
@@ -255,7 +256,7 @@ class Scenario(_Model):
     @field_validator("name")
     @classmethod
     def _name_is_a_folder_name(cls, v: str) -> str:
-        if not SAFE_NAME.fullmatch(v) or v.endswith((" ", ".")):
+        if not is_folder_name(v):
             raise ValueError(f"cannot be used as a folder name ({NAME_RULE})")
         return v
 
@@ -393,7 +394,7 @@ def _fmt_loc(loc: tuple) -> str:
 
 
 #: pydantic puts the tag of the union member it tried into an error's location; these are not fields
-_DIST_TAGS = {"exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical"}
+_DIST_TAGS = set(KINDS)
 
 
 def _bound(v: Any) -> str:
@@ -411,7 +412,7 @@ def _translate(err: ValidationError) -> ScenarioError:
     if typ == "union_tag_invalid" or typ == "union_tag_not_found":
         tag = (e.get("ctx") or {}).get("tag")
         return ScenarioError(field, f"unknown distribution {shown(tag)}" if typ == "union_tag_invalid" else msg,
-                             "use dist = exponential | lognormal | gamma | deterministic | uniform | empirical")
+                             "use dist = " + " | ".join(KINDS))
     got = e.get("input")
     msg = msg.removeprefix("Value error, ")
     # a bad key is in the field already

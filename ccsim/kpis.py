@@ -201,6 +201,11 @@ def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def clear(ci_low: float, ci_high: float) -> bool:
+    """A difference is clear when its confidence interval excludes zero (never without an interval)."""
+    return bool(ci_low > 0 or ci_high < 0)  # False when either end is NaN
+
+
 def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """One row per KPI column: mean over replications and a Student-t confidence interval."""
     rows = {}

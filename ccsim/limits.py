@@ -123,11 +123,15 @@ SAFE_NAME = re.compile(r"^\w[\w .+-]{0,127}$")
 NAME_RULE = "use letters, digits, spaces, '.', '_', '+' and '-' (at most 128, starting with a letter or digit)"
 
 
+def is_folder_name(name: Any) -> bool:
+    """True when ``name`` is safe as a folder or file name (no separator, no '..', no control character)."""
+    return isinstance(name, str) and bool(SAFE_NAME.fullmatch(name)) and not name.endswith((" ", "."))
+
+
 def check_name(field: str, name: Any) -> str:
-    """``name`` if it is safe as a folder or file name (no separator, no '..', no control character)."""
-    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name) or name.endswith((" ", ".")):
-        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
-        raise ScenarioError(field, f"{shown} cannot be used as a folder name", NAME_RULE)
+    """``name`` if :func:`is_folder_name`, else one ScenarioError naming ``field``."""
+    if not is_folder_name(name):
+        raise ScenarioError(field, f"{shown(name)} cannot be used as a folder name", NAME_RULE)
     return name
 
 

@@ -9,6 +9,7 @@ from .demand import sample_demand
 from .engines import DEFAULT_ENGINE, get_engine
 from .engines.compiled import compile_scenario
 from .errors import OptionError
+from .limits import shown
 from .results import Results, collect
 
 
@@ -20,8 +21,7 @@ MAX_WHOLE = 2**63 - 1
 def _whole(name: str, value, low: int) -> int:
     """``value`` as a Python int if it is a whole number (numpy integers too, booleans not) in [low, 2^63)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= MAX_WHOLE:
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        raise OptionError(name, f"must be a whole number >= {low} (got {shown})")
+        raise OptionError(name, f"must be a whole number >= {low} (got {shown(value)})")
     return int(value)
 
 

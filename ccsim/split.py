@@ -69,7 +69,8 @@ def apportion(total: int, weights: Sequence[float], minimum: Sequence[int] | Non
 
 
 def staffing_matrix(sc: Scenario) -> np.ndarray:
-    """Today's agents per group (rows, in design order) and interval (columns)."""
+    """The planned agents per group (rows, in design order) and interval (columns), before
+    ``design.staffing_scale`` (which :func:`restaffed` keeps, so a scale applies to the new split alike)."""
     n = sc.n_intervals
     return np.array([g.staffing_profile(n) for g in sc.design.groups.values()], dtype=np.int64).reshape(-1, n)
 

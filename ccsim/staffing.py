@@ -257,7 +257,8 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     Once a plan meets every target the search terminates: every later miss costs a removal for good (a
     lock, never released), and when all the removals of a round are undone the plan is that last plan again
     (same callers, same measure: met); so each round of trims ends with fewer agents or more locks, and
-    there are finitely many of both. ``max_iterations`` bounds the adding before (targets out of reach).
+    there are finitely many of both. ``max_iterations`` bounds only the adding before that first plan (targets out
+of reach); the trimming after it is bounded by that argument, however long it takes.
     """
     if not targets:
         raise OptionError("--target", "no target given", 'add e.g. --target "service_level>=0.8"')
@@ -272,7 +273,8 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
     width = n if by_interval else 1
     locked = np.zeros((G, width), dtype=bool)
     trial: dict[int, int] = {}  # interval -> group lowered since the last plan meeting every target
-    for _ in range(max_iterations):
+    adding = 0
+    while True:
         slack, occ = ev.stats(plan, by_interval)
         failing = [j for j in range(width) if slack[j] < 0]
         if failing and trial:  # the removals broke these intervals: undo the ones to blame, for good
@@ -282,6 +284,10 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
                 plan[g, cols(k)] += 1
             continue  # re-measure before trimming anything
         if failing:  # not met yet (nothing removed since): one more agent in every group
+            adding += 1
+            if adding > max_iterations:
+                raise OptionError("--target", f"no staffing plan meeting {', '.join(map(str, targets))} found in "
+                                  f"{max_iterations} simulated iterations", "relax the targets or check the scenario")
             for j in failing:
                 plan[:, cols(j)] += 1
             continue
@@ -295,8 +301,6 @@ def simulated_plan(sc: Scenario, targets: list[Target], *, by_interval: bool = T
                     trial[j] = g
         if not trial:
             return Plan("simulated", plan, tuple(sc.design.groups), sc.interval, evaluations=ev.count)
-    raise OptionError("--target", f"no staffing plan meeting {', '.join(map(str, targets))} found in "
-                        f"{max_iterations} simulated iterations", "relax the targets or check the scenario")
 
 
 def _culprit(j: int, trial: dict[int, int]) -> int:

@@ -25,7 +25,6 @@ days); 1 min 50 s while other work kept both cores busy (load average 4).
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import tomli_w
 from _common import HERE, console, fmt, label, labels, parse_args, run_sweep, show, stage_progress, wide
 
 import ccsim
-from ccsim.kpis import REGISTRY, get
+from ccsim.kpis import REGISTRY, clear
 from ccsim.split import OBJECTIVE, TIE_BREAK, Split, best_split, staffing_matrix
 from ccsim.sweep import DESIGN, Sweep, load_sweep
 
@@ -54,9 +53,9 @@ def ci_text(k: str, d, lo, hi) -> str:
 
 def reading(k: str, d, lo, hi, a: str, b: str) -> str:
     """What a paired difference (b - a) says: no clear difference when its CI spans zero."""
-    if math.isnan(lo) or lo <= 0 <= hi:
+    if not clear(lo, hi):
         return "no clear difference"
-    better = get(k).better if k in REGISTRY else 0
+    better = REGISTRY[k].better if k in REGISTRY else 0
     if better == 0:
         return f"higher for {b}" if d > 0 else f"lower for {b}"
     return f"{b} better" if d * better > 0 else f"{a} better"
@@ -164,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
          ["KPI", "difference [95% CI]", "reading"])
 
     def say(k: str, r) -> str:
-        if r["ci_low"] <= 0 <= r["ci_high"]:
+        if not clear(r["ci_low"], r["ci_high"]):
             return f"no clear difference in {label(k, thr).lower()} ({ci_text(k, *r[['diff', 'ci_low', 'ci_high']])})"
         return f"{label(k, thr).lower()} {ci_text(k, *r[['diff', 'ci_low', 'ci_high']])}"
 

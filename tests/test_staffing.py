@@ -100,6 +100,17 @@ def test_search_terminates_when_a_removal_breaks_neighbouring_intervals(monkeypa
         assert plan.evaluations <= 3 * sc.n_intervals
 
 
+def test_a_generous_start_is_trimmed_however_many_rounds_it_takes(monkeypatch):
+    # max_iterations bounds the adding towards a first plan that meets the targets, not the trimming after it
+    monkeypatch.setattr(staffing, "_Evaluator", _Neighbours)
+    sc = ccsim.load_scenario(SCENARIOS / "team.toml")
+    _Neighbours.need, _Neighbours.busy = np.full(sc.n_intervals, 2), np.array([0.3, 0.6])
+    plan = simulated_plan(sc, [Target.parse("service_level>=0.8")], reps=5, max_iterations=10,
+                          start=np.full((2, sc.n_intervals), 40))
+    assert (_Neighbours().stats(plan.agents, True)[0] > 0).all()
+    assert plan.agents.sum(axis=0).max() <= 4  # trimmed from 80 a interval, far more than 10 rounds
+
+
 def test_plan_is_written_as_a_scenario_ccsim_accepts(tmp_path):
     sc = ccsim.load_scenario(SCENARIOS / "silo.toml")
     agents = np.array(erlang_plan(sc, TARGETS, "C"))

@@ -19,6 +19,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+from ..store import atomic_write
 from .charts import make_charts
 from .data import normalise
 from .export import export_png
@@ -42,7 +43,7 @@ def report(results: Any, out: str | Path | None = None, *, png: str | Path | Non
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))  # never half a page
     if png is not None:
         export_png(charts, png)
     return page
