@@ -82,14 +82,10 @@ def _some(names) -> str:
 
 
 def check_size(sc: Scenario) -> None:
-    """The run fits the limits: intervals, staffing cells, agents, first contacts and pre-drawn numbers.
-
-    Checked before anything that loops over intervals or callers, so hostile sizes fail at once."""
+    """The run fits the limits: staffing cells, agents, first contacts and pre-drawn numbers (the number of
+    intervals is checked first, in check_scenario). Checked before anything loops over callers."""
     d, g = sc.demand, sc.design
-    n_int = sc.n_intervals
-    if n_int > MAX_INTERVALS:
-        raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
-                            f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
+    n_int = sc.n_intervals  # within MAX_INTERVALS: check_scenario checks it first
     if len(g.groups) * n_int > MAX_STAFFING_CELLS:
         raise ScenarioError("design.groups", f"{len(g.groups)} groups x {n_int:,} intervals is more than "
                             f"{MAX_STAFFING_CELLS:,} staffing cells", "use fewer groups or longer intervals")
@@ -119,7 +115,10 @@ def check_scenario(sc: Scenario) -> None:
     d, g = sc.demand, sc.design
     if sc.warmup >= sc.horizon:
         raise ScenarioError("warmup", f"{sc.warmup:g} s is not before the horizon ({sc.horizon:g} s)", "shorten the warm-up")
-    n_int = sc.n_intervals  # bounded by check_size below, before anything loops over intervals
+    n_int = sc.n_intervals
+    if n_int > MAX_INTERVALS:  # first: the per-interval checks below would name a lesser symptom
+        raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
+                            f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
     skills = list(d.skills)
     if len(set(skills)) != len(skills):
         raise ScenarioError("demand.skills", "a skill is listed twice", "list each skill once")
