@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import erlang, kpis
 from .builders import erlang_a
 from .config import Demand, Design, Scenario, load_scenario, scenario_from_dict
-from .demand import DemandSample, sample_demand
+from .demand import Arrivals, first_arrivals
 from .errors import InputError, OptionError, ResultsError, ScenarioError
 from .results import Results, SweepResults
 from .simulate import simulate
@@ -27,6 +27,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ccsim' has no attribute {name!r}")
 
 
-__all__ = ["Demand", "DemandSample", "Design", "InputError", "OptionError", "Results", "ResultsError", "Scenario", "ScenarioError", "Sweep", "SweepResults",
-           "erlang", "erlang_a", "kpis", "load_scenario", "load_sweep", "report", "sample_demand", "scenario_from_dict",
+__all__ = ["Arrivals", "Demand", "Design", "InputError", "OptionError", "Results", "ResultsError", "Scenario", "ScenarioError", "Sweep", "SweepResults",
+           "erlang", "erlang_a", "kpis", "load_scenario", "load_sweep", "first_arrivals", "report", "scenario_from_dict",
            "simulate", "__version__"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ScenarioError
-from .limits import (DAY, MAX_AGENTS, MAX_DRAWS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STAFFING_CELLS,
+from .limits import (DAY, MAX_AGENTS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STAFFING_CELLS,
                      MAX_TOTAL_AGENTS)
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _some(names) -> str:
 
 
 def check_size(sc: Scenario) -> None:
-    """The run fits the limits: staffing cells, agents, first contacts and pre-drawn numbers (the number of
+    """The run fits the limits: staffing cells, agents and first contacts (the number of
     intervals is checked first, in check_scenario). Checked before anything loops over callers."""
     d, g = sc.demand, sc.design
     n_int = sc.n_intervals  # within MAX_INTERVALS: check_scenario checks it first
@@ -103,11 +103,6 @@ def check_size(sc: Scenario) -> None:
     if not n <= MAX_FIRST_CONTACTS:  # also catches a sum that overflowed to inf
         raise ScenarioError("demand.call_types", f"{n:.3g} expected first contacts per replication, more than "
                             f"{MAX_FIRST_CONTACTS:.0e}", "lower arrival_rate, volume or surge multipliers, or shorten the horizon")
-    per = d.draws_per_caller()
-    if n * per > MAX_DRAWS:
-        raise ScenarioError("demand.call_types", f"{n:.3g} expected callers x {per} random draws each (attempts x needs) "
-                            f"is more than {MAX_DRAWS:.0e} numbers per replication",
-                            "lower the volume, max_attempts or the number of needs, or shorten the horizon")
 
 
 def check_scenario(sc: Scenario) -> None:

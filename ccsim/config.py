@@ -128,14 +128,6 @@ class Demand(_Model):
             raise ValueError(f"must be 0 (no day-to-day variation) or at least {MIN_CV:g} (got {v!r})")
         return v
 
-    def draws_per_caller(self) -> int:
-        """Random numbers :func:`ccsim.demand.sample_demand` draws per caller (every attempt, need and leg)."""
-        cts = self.call_types.values()
-        retries = any(ct.redial_prob > 0 or ct.callback_prob > 0 for ct in cts)
-        k = max(ct.max_attempts for ct in cts) if retries else 1
-        n = max(ct.max_needs() for ct in cts)
-        return 5 + n + k * (3 * n + 10)
-
 
 # --------------------------------------------------------------------------- design
 class IVR(_Model):

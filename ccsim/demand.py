@@ -1,70 +1,138 @@
-"""Demand sampling: every caller and every random quantity they may need, drawn up front per seed.
+"""The demand as the engines read it: arrival-rate segments, needs tables and distributions as flat arrays,
+and the callers of a replication, listed for analysis and tests.
 
-Common random numbers: the sample depends only on ``scenario.demand`` (plus horizon and interval) and the
-seed, never on the design, so every design faces the very same callers. Each purpose (arrivals, needs,
-patience, talk, ...) has its own stream spawned from the seed, so adding a draw for one purpose never
-shifts another. Engines read these arrays and draw nothing themselves.
+Common random numbers: every random quantity is drawn on demand from :mod:`ccsim.variates`, keyed by
+(seed, replication, call type and caller number, attempt, purpose, index). Nothing in a key depends on the
+design, so every design faces the very same callers; and a caller of one call type keeps their draws when
+another call type's volume changes. Engines draw only what a caller uses, when it is used.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import variates as rv
 from .checks import expected_arrivals, rate_segments, segment_edges
 from .config import Scenario
-from .limits import DAY, MAX_FIRST_CONTACTS
 from .errors import ScenarioError
+from .limits import DAY, MAX_FIRST_CONTACTS
 
-__all__ = ["DAY", "PURPOSES", "DemandSample", "expected_arrivals", "purpose_rngs", "rate_segments", "sample_demand",
-           "segment_edges"]
-
-#: One independent stream per purpose; the order is part of the reproducibility contract (append only).
-PURPOSES = ("arrivals", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry",
-            "redial_delay", "callback_delay", "survey", "deflect")
+__all__ = ["DAY", "Arrivals", "Caller", "CompiledDemand", "compile_demand", "expected_arrivals", "first_arrivals",
+           "rate_segments", "segment_edges"]
 
 
-def purpose_rngs(seed: int, rep: int) -> dict[str, np.random.Generator]:
-    """Stateless derivation: replication ``rep`` of ``seed`` gets the same streams in any process."""
-    return {p: np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(rep, k))))
-            for k, p in enumerate(PURPOSES)}
+@dataclass(frozen=True)
+class CompiledDemand:
+    """The demand by index (call types, skills and distributions in scenario order), for the engines."""
+
+    busyness_cv: float
+    n_days: int
+    n_skills: int
+    # arrival-rate segments of all call types, concatenated: call type c owns rows ct_seg[c] .. ct_seg[c+1]-1
+    seg_end: np.ndarray          # (P,) end of the segment (the previous one's end, or 0, is its start)
+    seg_rate: np.ndarray         # (P,) calls per second at busyness 1, surges included
+    seg_day: np.ndarray          # (P,) int64 day whose busyness multiplies the rate
+    ct_seg: np.ndarray           # (C + 1,) int64
+    # needs: call type c's row j needs skills needs[c, j, :n_needs[c, j]]; rows chosen by needs_cum
+    needs_cum: np.ndarray        # (C, R) cumulative probabilities, normalised
+    needs_rows: np.ndarray       # (C,) int64
+    needs: np.ndarray            # (C, R, N) int64 skill index, -1 padded
+    n_needs: np.ndarray          # (C, R) int64
+    misroute: np.ndarray         # (C,) probability of pressing a wrong option
+    # distributions: one table, referred to by row; empirical ones read values[off : off + n]
+    dist_kind: np.ndarray        # (M,) int64 (ccsim.variates.D_*)
+    dist_p: np.ndarray           # (M, 2)
+    dist_off: np.ndarray         # (M,) int64
+    dist_n: np.ndarray           # (M,) int64
+    values: np.ndarray           # (V,)
+    ct_patience: np.ndarray      # (C,) int64 row (kind D_NEVER: never hangs up)
+    ct_redial_delay: np.ndarray  # (C,) int64 row
+    ct_callback_delay: np.ndarray  # (C,) int64 row
+    skill_talk: np.ndarray       # (S,) int64 row
+    skill_acw: np.ndarray        # (S,) int64 row
+
+    def busyness(self, stream: int) -> np.ndarray:
+        """The day-level multipliers of a replication's stream (:func:`ccsim.variates.stream_key`)."""
+        return rv.busyness(stream, self.n_days, self.busyness_cv)
+
+    def max_needs(self) -> int:
+        return int(self.needs.shape[2])
 
 
-@dataclass
-class DemandSample:
-    """Callers of one replication, sorted by first-arrival time; caller id = row index.
+def compile_demand(sc: Scenario) -> CompiledDemand:
+    """Flatten the demand of a validated scenario."""
+    d = sc.demand
+    cts = list(d.call_types.values())
+    skill_ix = {s: i for i, s in enumerate(d.skills)}
+    edges = segment_edges(sc)
+    n_days = int(np.ceil(sc.horizon / DAY)) + 1
+    ones = np.ones(n_days)
+    ends, rates, days, ct_seg = [], [], [], [0]
+    for i in range(len(cts)):
+        a, b, r = rate_segments(sc, i, ones, edges)
+        ends.append(b)
+        rates.append(r)
+        days.append(((a + b) / 2 // DAY).astype(np.int64))
+        ct_seg.append(ct_seg[-1] + a.shape[0])
 
-    Shapes: n callers, K attempts (contacts) per caller at most (1 when no call type redials or calls back),
-    N needs at most, L = N + 1 queue legs.
-    """
+    tables = [ct.needs_table() for ct in cts]
+    R = max(len(t) for t in tables)
+    N = max(ct.max_needs() for ct in cts)
+    needs = np.full((len(cts), R, N), -1, np.int64)
+    n_needs = np.zeros((len(cts), R), np.int64)
+    cum = np.ones((len(cts), R))
+    for i, table in enumerate(tables):
+        c = np.cumsum([p for p, _ in table])
+        cum[i, : len(table)] = c / c[-1]
+        for j, (_, nd) in enumerate(table):
+            needs[i, j, : len(nd)] = [skill_ix[s] for s in nd]
+            n_needs[i, j] = len(nd)
 
-    arrival: np.ndarray          # (n,) first-contact arrival time
-    call_type: np.ndarray        # (n,) int32 index into scenario.demand.call_types
-    n_needs: np.ndarray          # (n,) int32
-    needs: np.ndarray            # (n, N) int32 skill index, -1 padded; the same on every contact
-    deflect_u: np.ndarray        # (n,) uniform: deflected if < the design's deflection share
-    option: np.ndarray           # (n, K) int32 menu option pressed (a wrong one when misrouted)
-    patience: np.ndarray         # (n, K, L) seconds; inf = never abandons
-    talk: np.ndarray             # (n, K, N) talk seconds at speed 1
-    acw: np.ndarray              # (n, K, N) after-call work seconds at speed 1
-    resolve_u: np.ndarray        # (n, K) uniform: resolved if < resolution probability
-    retry_u: np.ndarray          # (n, K) uniform: redials / calls back if < the call type's probability
-    redial_delay: np.ndarray     # (n, K) seconds from abandonment to redial
-    callback_delay: np.ndarray   # (n, K) seconds from an unresolved contact's end to the callback
-    survey_u: np.ndarray         # (n, K) uniform: takes the survey if < take rate
+    kinds, params, offs, ns, values = [], [], [], [], []
 
-    @property
-    def n_callers(self) -> int:
-        return int(self.arrival.shape[0])
+    def row(dist) -> int:
+        if dist is None:
+            kinds.append(rv.D_NEVER)
+            params.append((0.0, 0.0))
+            offs.append(0)
+            ns.append(0)
+        else:
+            k, p0, p1 = dist.encode()
+            kinds.append(k)
+            params.append((p0, p1))
+            vals = list(getattr(dist, "values", ()))
+            offs.append(sum(len(v) for v in values))
+            ns.append(len(vals))
+            values.append(vals)
+        return len(kinds) - 1
 
-    def equals(self, other: "DemandSample") -> bool:
-        """Exact equality of every array (used to prove common random numbers)."""
-        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name), equal_nan=True) for f in fields(self))
+    return CompiledDemand(
+        busyness_cv=float(d.busyness_cv), n_days=n_days, n_skills=len(d.skills),
+        seg_end=np.concatenate(ends), seg_rate=np.concatenate(rates), seg_day=np.concatenate(days),
+        ct_seg=np.array(ct_seg, np.int64),
+        needs_cum=cum, needs_rows=np.array([len(t) for t in tables], np.int64), needs=needs, n_needs=n_needs,
+        misroute=np.array([ct.misroute_prob for ct in cts]),
+        ct_patience=np.array([row(ct.patience) for ct in cts], np.int64),
+        ct_redial_delay=np.array([row(ct.redial_delay) for ct in cts], np.int64),
+        ct_callback_delay=np.array([row(ct.callback_delay) for ct in cts], np.int64),
+        skill_talk=np.array([row(d.work[s].talk) for s in d.skills], np.int64),
+        skill_acw=np.array([row(d.work[s].acw) for s in d.skills], np.int64),
+        dist_kind=np.array(kinds, np.int64), dist_p=np.array(params, float).reshape(-1, 2),
+        dist_off=np.array(offs, np.int64), dist_n=np.array(ns, np.int64),
+        values=np.array([x for v in values for x in v] or [0.0], float),
+    )
 
 
-def _check_size(sc: Scenario, seed: int, rep: int, mean: float) -> None:
-    """Refuse a replication that the day-level busyness made too big to hold in memory (validation bounds
+def check_replication_size(dem: CompiledDemand, busy: np.ndarray, seed: int, rep: int) -> None:
+    """Refuse a replication that the day-level busyness made far bigger than validation allowed (it bounds
     the expected size at busyness 1; with busyness_cv <= 1 a day 10 times busier has odds of e^-10)."""
+    if dem.busyness_cv == 0:
+        return
+    starts = np.empty_like(dem.seg_end)
+    starts[1:] = dem.seg_end[:-1]
+    starts[dem.ct_seg[:-1]] = 0.0
+    mean = float(((dem.seg_end - starts) * dem.seg_rate * busy[dem.seg_day]).sum())
     limit = 10 * MAX_FIRST_CONTACTS
     if not mean <= limit:
         raise ScenarioError("demand.busyness_cv", f"replication {rep} of seed {seed} drew days so busy that they expect "
@@ -72,97 +140,76 @@ def _check_size(sc: Scenario, seed: int, rep: int, mean: float) -> None:
                             "lower demand.busyness_cv or the volume")
 
 
-def sample_demand(sc: Scenario, seed: int, rep: int = 0) -> DemandSample:
-    """Draw the callers of replication ``rep`` of ``seed``; depends on the demand only (CRN)."""
-    d = sc.demand
-    rng = purpose_rngs(seed, rep)
-    skill_ix = {s: i for i, s in enumerate(d.skills)}
-    cts = list(d.call_types.values())
-    n_days = int(np.ceil(sc.horizon / DAY)) + 1
-    if d.busyness_cv > 0:
-        shape = 1.0 / d.busyness_cv**2
-        busy = rng["busyness"].gamma(shape, 1.0 / shape, n_days)
-    else:
-        busy = np.ones(n_days)
+@dataclass
+class Arrivals:
+    """The first contacts of one replication in arrival order (caller id = position), deflected ones included."""
 
-    times, types = [], []
-    edges = segment_edges(sc)
-    segments = [rate_segments(sc, i, busy, edges) for i in range(len(cts))]
-    _check_size(sc, seed, rep, sum(float((r * (b - a)).sum()) for a, b, r in segments))
-    for i, (a, b, r) in enumerate(segments):
-        counts = rng["arrivals"].poisson(r * (b - a))
-        t = rng["arrivals"].uniform(np.repeat(a, counts), np.repeat(b, counts))
-        times.append(t)
-        types.append(np.full(t.shape, i, dtype=np.int32))
-    arrival = np.concatenate(times) if times else np.zeros(0)
-    call_type = np.concatenate(types) if types else np.zeros(0, np.int32)
-    order = np.argsort(arrival, kind="stable")  # ties (never in practice) keep call-type order
-    arrival, call_type = arrival[order], call_type[order]
-    n = arrival.shape[0]
+    time: np.ndarray        # (n,) arrival time
+    call_type: np.ndarray   # (n,) int64 call type index
+    seq: np.ndarray         # (n,) int64 number of the caller within its call type (the key of their draws)
+    stream: int             # the replication's stream (ccsim.variates.stream_key)
 
-    # draw only what the demand can use: one contact per caller when nobody redials or calls back
-    retries = any(ct.redial_prob > 0 or ct.callback_prob > 0 for ct in cts)
-    K = max(ct.max_attempts for ct in cts) if retries else 1
-    N = max(ct.max_needs() for ct in cts)
-    L = N + 1
-    S = len(d.skills)
-    needs = np.full((n, N), -1, dtype=np.int32)
-    n_needs = np.zeros(n, dtype=np.int32)
-    u_needs = rng["needs"].random(n)
-    patience = np.full((n, K, L), np.inf)
-    talk = np.zeros((n, K, N))
-    acw = np.zeros((n, K, N))
-    misroute = np.zeros((n, K), dtype=bool)
-    if any(ct.misroute_prob > 0 for ct in cts):
-        u_mis = rng["ivr"].random((n, K))
-        u_wrong = rng["ivr"].random((n, K))
-    else:
-        u_mis = np.ones((n, K))
-        u_wrong = np.zeros((n, K))
-    for i, ct in enumerate(cts):
-        rows = np.flatnonzero(call_type == i)
-        if rows.size == 0:
-            continue
-        table = ct.needs_table()
-        cum = np.cumsum([p for p, _ in table])
-        choice = np.minimum(np.searchsorted(cum / cum[-1], u_needs[rows], side="right"), len(table) - 1)
-        for j, (_, nd) in enumerate(table):
-            sel = rows[choice == j]
-            needs[sel, : len(nd)] = [skill_ix[s] for s in nd]
-            n_needs[sel] = len(nd)
-        misroute[rows] = u_mis[rows] < ct.misroute_prob
-        if ct.patience is not None:
-            patience[rows] = ct.patience.sample(rng["patience"], (rows.size, K, L))
-    # work content depends on the skill of each need; draw skill by skill for a fixed order
-    for s, name in enumerate(d.skills):
-        mask = needs == s  # (n, N)
-        cnt = int(mask.sum())
-        if cnt:
-            w = d.work[name]
-            t = w.talk.sample(rng["talk"], (cnt, K))
-            c = w.acw.sample(rng["acw"], (cnt, K))
-            talk.transpose(0, 2, 1)[mask] = t
-            acw.transpose(0, 2, 1)[mask] = c
-    # IVR option: the first need's option, or (misrouted) one of the other options uniformly
-    first = np.repeat(needs[:, :1], K, axis=1)
-    wrong = np.floor(u_wrong * max(S - 1, 1)).astype(np.int32)
-    wrong = wrong + (wrong >= first)  # skip the right option
-    option = np.where(misroute & (S > 1), wrong, first).astype(np.int32)
-    # draws for attempts beyond a call type's max_attempts are never used; they keep shapes fixed
-    return DemandSample(
-        arrival=arrival, call_type=call_type, n_needs=n_needs, needs=needs,
-        deflect_u=rng["deflect"].random(n), option=option, patience=patience, talk=talk, acw=acw,
-        resolve_u=rng["resolve"].random((n, K)), retry_u=rng["retry"].random((n, K)) if retries else np.ones((n, K)),
-        redial_delay=_delays(cts, call_type, rng["redial_delay"], K, "redial_delay", retries),
-        callback_delay=_delays(cts, call_type, rng["callback_delay"], K, "callback_delay", retries),
-        survey_u=rng["survey"].random((n, K)),
-    )
+    @property
+    def n_callers(self) -> int:
+        return int(self.time.shape[0])
+
+    def caller(self, caller: int, dem: CompiledDemand) -> "Caller":
+        """Caller ``caller`` (a position) with their draws."""
+        return Caller(dem, self.stream, caller, int(self.call_type[caller]), int(self.seq[caller]))
 
 
-def _delays(cts, call_type, rng, K, attr, needed: bool) -> np.ndarray:
-    out = np.zeros((call_type.shape[0], K))
-    for i, ct in enumerate(cts) if needed else ():
-        rows = np.flatnonzero(call_type == i)
-        if rows.size:
-            out[rows] = getattr(ct, attr).sample(rng, (rows.size, K))
-    return out
+def first_arrivals(sc: Scenario, seed: int, rep: int = 0, dem: CompiledDemand | None = None) -> Arrivals:
+    """Every first contact of replication ``rep`` of ``seed``, as the engines generate them one at a time;
+    depends on the demand only (common random numbers). For analysis and tests: engines never list them."""
+    dem = dem or compile_demand(sc)
+    stream = rv.stream_key(seed, rep)
+    busy = dem.busyness(stream)
+    check_replication_size(dem, busy, seed, rep)
+    time, ct, seq = rv.list_arrivals(stream, busy, dem.seg_end, dem.seg_rate, dem.seg_day, dem.ct_seg)
+    return Arrivals(time, ct, seq, int(stream))
+
+
+class Caller:
+    """One caller and the random quantities of their contacts, drawn on demand from their key: the SimPy
+    engine's view of a caller (the numba kernel makes the very same calls inline)."""
+
+    __slots__ = ("id", "call_type", "key", "needs", "_dem")
+
+    def __init__(self, dem: CompiledDemand, stream: int, caller_id: int, call_type: int, seq: int):
+        self.id, self.call_type, self._dem = caller_id, call_type, dem
+        self.key = int(rv.caller_key(stream, call_type, seq))
+        row = rv.needs_row(self.key, dem.needs_cum[call_type], dem.needs_rows[call_type])
+        self.needs = [int(s) for s in dem.needs[call_type, row, : dem.n_needs[call_type, row]]]
+
+    def _draw(self, m: int, attempt: int, purpose: int, index: int) -> float:
+        d = self._dem
+        return float(rv.dist_draw(m, d.dist_kind, d.dist_p, d.dist_off, d.dist_n, d.values, self.key, attempt,
+                                  purpose, index))
+
+    def deflected(self, share: float) -> bool:
+        """A proactive notification reaches this caller before they call (their uniform is below the share)."""
+        return share > 0 and rv.uniform(self.key, 0, rv.DEFLECT, 0, 0) < share
+
+    def option(self, attempt: int) -> int:
+        """The menu option pressed on this attempt."""
+        d = self._dem
+        return int(rv.option_pressed(self.key, attempt, self.needs[0], d.misroute[self.call_type], d.n_skills))
+
+    def patience(self, attempt: int, leg: int) -> float:
+        return self._draw(self._dem.ct_patience[self.call_type], attempt, rv.PATIENCE, leg)
+
+    def talk(self, attempt: int, need: int) -> float:
+        return self._draw(self._dem.skill_talk[self.needs[need]], attempt, rv.TALK, need)
+
+    def acw(self, attempt: int, need: int) -> float:
+        return self._draw(self._dem.skill_acw[self.needs[need]], attempt, rv.ACW, need)
+
+    def redial_delay(self, attempt: int) -> float:
+        return self._draw(self._dem.ct_redial_delay[self.call_type], attempt, rv.REDIAL_DELAY, 0)
+
+    def callback_delay(self, attempt: int) -> float:
+        return self._draw(self._dem.ct_callback_delay[self.call_type], attempt, rv.CALLBACK_DELAY, 0)
+
+    def u(self, attempt: int, purpose: int) -> float:
+        """The attempt's uniform for a yes/no decision: resolved, retries, takes the survey."""
+        return float(rv.uniform(self.key, attempt, purpose, 0, 0))

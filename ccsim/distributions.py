@@ -1,8 +1,8 @@
 """Random-variable specifications used in scenarios (all in seconds) and their vectorised samplers.
 
 A distribution is written in TOML as an inline table, e.g. ``{dist = "lognormal", mean = 300, cv = 0.8}``;
-a bare number means a deterministic value. Every sampler draws from a numpy ``Generator`` it is given:
-the demand module owns the random streams, the engines never draw.
+a bare number means a deterministic value. :meth:`encode` gives the kind and two parameters the compiled
+generator (:mod:`ccsim.variates`) draws from; the variates are drawn on demand, key by key.
 
 Every parameter is a finite number (no ``inf``/``nan``, no ``true``/``false``) within the limits below, so
 that samples stay finite and exact enough for the engines' clocks.
@@ -20,6 +20,8 @@ MAX_SECONDS = 1e9
 #: coefficients of variation (lognormal, gamma): below MIN_CV use a deterministic time; above MAX_CV the
 #: samples are almost all 0 or astronomically large, which no call center produces
 MIN_CV, MAX_CV = 1e-6, 100.0
+#: the distributions, in the order of their codes in compiled scenarios (append only)
+KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical")
 #: observed values an empirical distribution may hold
 MAX_EMPIRICAL_VALUES = 1_000_000
 
@@ -39,7 +41,8 @@ Seconds = Annotated[float, BeforeValidator(not_a_boolean), Field(ge=0, le=MAX_SE
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+    def encode(self) -> tuple[int, float, float]:
+        """(kind: the position of ``dist`` in :data:`KINDS`, p0, p1) as :func:`ccsim.variates.draw` reads them."""
         raise NotImplementedError
 
     @property
@@ -53,8 +56,8 @@ class Exponential(_Dist):
     dist: Literal["exponential"] = "exponential"
     mean: Float = Field(gt=0, le=MAX_SECONDS)
 
-    def sample(self, rng, size):
-        return rng.exponential(self.mean, size)
+    def encode(self):
+        return KINDS.index(self.dist), float(self.mean), 0.0
 
     @property
     def mean_value(self) -> float:
@@ -68,9 +71,9 @@ class Lognormal(_Dist):
     mean: Float = Field(gt=0, le=MAX_SECONDS)
     cv: Float = Field(ge=MIN_CV, le=MAX_CV)
 
-    def sample(self, rng, size):
+    def encode(self):  # mu and sigma of the log
         s2 = math.log1p(self.cv**2)
-        return rng.lognormal(math.log(self.mean) - s2 / 2, math.sqrt(s2), size)
+        return KINDS.index(self.dist), math.log(self.mean) - s2 / 2, math.sqrt(s2)
 
     @property
     def mean_value(self) -> float:
@@ -84,9 +87,9 @@ class Gamma(_Dist):
     mean: Float = Field(gt=0, le=MAX_SECONDS)
     cv: Float = Field(ge=MIN_CV, le=MAX_CV)
 
-    def sample(self, rng, size):
+    def encode(self):  # shape and scale
         shape = 1.0 / self.cv**2
-        return rng.gamma(shape, self.mean / shape, size)
+        return KINDS.index(self.dist), shape, self.mean / shape
 
     @property
     def mean_value(self) -> float:
@@ -99,8 +102,8 @@ class Deterministic(_Dist):
     dist: Literal["deterministic"] = "deterministic"
     value: Seconds
 
-    def sample(self, rng, size):
-        return np.full(size, float(self.value))
+    def encode(self):
+        return KINDS.index(self.dist), float(self.value), 0.0
 
     @property
     def mean_value(self) -> float:
@@ -120,8 +123,8 @@ class Uniform(_Dist):
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
 
-    def sample(self, rng, size):
-        return rng.uniform(self.low, self.high, size)
+    def encode(self):
+        return KINDS.index(self.dist), float(self.low), float(self.high)
 
     @property
     def mean_value(self) -> float:
@@ -142,15 +145,12 @@ class Empirical(_Dist):
             raise ValueError(f"values must be finite, >= 0 and <= {MAX_SECONDS:g} s")
         return v
 
-    def sample(self, rng, size):
-        return rng.choice(np.asarray(self.values, dtype=float), size=size, replace=True)
+    def encode(self):  # the values themselves are passed apart (ccsim.demand)
+        return KINDS.index(self.dist), 0.0, 0.0
 
     @property
     def mean_value(self) -> float:
         return float(np.mean(self.values))
-
-
-KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical")
 
 
 def _bare_number(v):

@@ -19,8 +19,6 @@ MAX_HORIZON = 400 * DAY
 MIN_INTERVAL, MAX_INTERVALS = 60.0, 100_000
 #: expected first contacts of one replication (all call types, surges included, busyness at 1)
 MAX_FIRST_CONTACTS = 10**8
-#: random numbers drawn up front for one replication (callers x attempts x needs; 8 bytes each)
-MAX_DRAWS = 2 * 10**9
 #: agents of one group in one interval (after staffing_scale), and of all groups at their peaks
 MAX_AGENTS, MAX_TOTAL_AGENTS = 100_000, 1_000_000
 #: group x interval staffing cells (the engines keep agent time per group and interval)

@@ -1,5 +1,6 @@
-"""Tables from one replication's raw output: the window sums behind every KPI, KPIs by interval, queue and
-group, the wait CDF and the journey flows.
+"""Tables of one replication: the tallies made from its records (:func:`tallies`, the reference of what the
+records-free kernel accumulates), and from tallies the KPIs, KPIs by interval, queue and group, the wait
+CDF and the journey flows.
 
 The KPI window is contacts *arriving* in [warmup, horizon); agent time (occupancy, cost) is measured
 over the same window of time. Each KPI's definition lives in :mod:`ccsim.kpis`; this module only adds up.
@@ -9,8 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from .engines.compiled import Compiled
-from .engines.output import ABANDONED, ANSWERED, HANDOFF, IN_SYSTEM, TRANSFER, RunOutput, agent_sums
+from .engines.output import (ABANDONED, ANSWERED, CONTACT_SUMS, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+                             QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies, agent_sums)
 from .kpis import from_sums, ratio
+
+__all__ = ["INTERVAL_KPIS", "WAIT_GRID", "contact_sums", "group_kpis", "interval_kpis", "journey_flows",
+           "queue_kpis", "replication_kpis", "tallies", "wait_cdf"]
+
+EPS = 1e-9  # waits within the threshold "up to rounding" (as the kernel)
 
 
 def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, float]:
@@ -26,7 +33,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
     return {
         "offered": float(outcome.shape[0]), "answered": float(ans.sum()), "abandoned": float(aban.sum()),
         "in_system": float((outcome == IN_SYSTEM).sum()),
-        "within_sl": float((ans & (first_wait <= sl_threshold + 1e-9)).sum()),
+        "within_sl": float((ans & (first_wait <= sl_threshold + EPS)).sum()),
         "first_wait_sum": float(first_wait[ans].sum()), "wait_sum": float(c["wait"].sum()),
         "waited": float((c["wait"] > 0).sum()), "transfers": float(c["transfers"].sum()),
         "handoffs": float(c["handoffs"].sum()), "reexplanations": float(c["reexplanations"].sum()),
@@ -37,7 +44,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
         "first_handled": float((first & handled).sum()), "first_abandoned": float((first & aban).sum()),
         "answered_ended": float((ans & ended).sum()), "tis_answered_sum": float(tis[ans & ended].sum()),
         "abandoned_ended": float((aban & ended).sum()), "tis_abandoned_sum": float(tis[aban & ended].sum()),
-        "within_sl_caller": float((ans & (c["wait"] <= sl_threshold + 1e-9)).sum()),
+        "within_sl_caller": float((ans & (c["wait"] <= sl_threshold + EPS)).sum()),
         "wait_answered_sum": float(c["wait"][ans].sum()),
     }
 
@@ -46,37 +53,82 @@ def window_mask(c: dict[str, np.ndarray], comp: Compiled) -> np.ndarray:
     return (c["arrival"] >= comp.warmup) & (c["arrival"] < comp.horizon)
 
 
-def replication_kpis(out: RunOutput, comp: Compiled) -> dict[str, float]:
-    """Every KPI of the registry for one replication, from its records."""
-    m = window_mask(out.contacts, comp)
-    sums = contact_sums({n: a[m] for n, a in out.contacts.items()}, comp.sl_threshold)
-    return from_sums(sums | agent_sums(out.busy_window, out.staffed_window, comp))
-
-
 def _per_bin(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
     return np.bincount(idx, weights=weights, minlength=n)[:n].astype(float)
 
 
+# --------------------------------------------------------------------------- records -> tallies
+def tallies(out: RunOutput, comp: Compiled) -> Tallies:
+    """What the records-free kernel accumulates, computed from records with numpy (tests prove them equal)."""
+    c, legs = out.contacts, out.legs
+    n, Q, G = comp.n_intervals, len(comp.queues), len(comp.groups)
+    win = window_mask(c, comp)
+    window = contact_sums({k: a[win] for k, a in c.items()}, comp.sl_threshold)
+    # by interval of arrival, every contact
+    idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
+    ans = c["outcome"] == ANSWERED
+    fw = np.where(ans, c["answered_at"] - c["queue_arrival"], 0.0)
+    by_interval = np.column_stack([
+        _per_bin(idx, n), _per_bin(idx, n, ans.astype(float)), _per_bin(idx, n, (c["outcome"] == ABANDONED) * 1.0),
+        _per_bin(idx, n, (ans & (fw <= comp.sl_threshold + EPS)) * 1.0), _per_bin(idx, n, fw),
+        _per_bin(idx, n, c["wait"])]).reshape(n, len(INTERVAL_SUMS))
+    # legs of window contacts
+    lw = win[legs["contact"]] if legs["contact"].size else np.zeros(0, bool)
+    q, lo, w, kind = legs["queue"][lw], legs["outcome"][lw], legs["wait"][lw], legs["kind"][lw]
+    g, leg = legs["group"][lw].astype(np.int64), legs["leg"][lw].astype(np.int64)
+    la = lo == ANSWERED
+    by_queue = np.column_stack([
+        _per_bin(q, Q), _per_bin(q, Q, la * 1.0), _per_bin(q, Q, (lo == ABANDONED) * 1.0),
+        _per_bin(q, Q, (la & (w <= comp.sl_threshold + EPS)) * 1.0), _per_bin(q, Q, np.where(la, w, 0.0)),
+        _per_bin(q, Q, w), _per_bin(q, Q, (kind == TRANSFER) * 1.0),
+        _per_bin(q, Q, (kind == HANDOFF) * 1.0)]).reshape(Q, len(QUEUE_SUMS))
+    by_group = _per_bin(g[la], G)
+    # the wait histogram: the first grid point each window contact's wait is within
+    wc = c["wait"][win]
+    hist = np.bincount(np.searchsorted(np.asarray(WAIT_GRID, float) + EPS, wc, side="left"),
+                       minlength=len(WAIT_GRID) + 1).astype(float)
+    # journey flows: into each leg's queue from the IVR or the previous leg's group, out of it, and the end
+    L = comp.demand.max_needs() + 1
+    order = np.lexsort((leg, legs["contact"][lw]))
+    contact, leg_o, q_o, g_o, lo_o = legs["contact"][lw][order], leg[order], q[order], g[order], lo[order]
+    first = np.r_[True, contact[1:] != contact[:-1]] if contact.size else np.zeros(0, bool)
+    last = np.r_[contact[1:] != contact[:-1], True] if contact.size else np.zeros(0, bool)
+    prev = np.where(first, 0, np.r_[0, g_o[:-1] + 1])
+    flow_in = np.zeros((L, G + 1, Q))
+    np.add.at(flow_in, (leg_o, prev, q_o), 1.0)
+    after = np.where(lo_o == ANSWERED, g_o, np.where(lo_o == ABANDONED, G, G + 1))
+    flow_out = np.zeros((L, Q, G + 2))
+    np.add.at(flow_out, (leg_o, q_o, after), 1.0)
+    tail = last & (lo_o == ANSWERED)
+    tc = contact[tail]
+    ending = np.where(c["outcome"][tc] == ANSWERED, np.where(c["resolved"][tc], 0, 1), 2)
+    flow_end = np.zeros((L, G, len(ENDINGS)))
+    np.add.at(flow_end, (leg_o[tail], g_o[tail], ending), 1.0)
+    return Tallies(window=np.array([window[k] for k in CONTACT_SUMS]), by_interval=by_interval, by_queue=by_queue,
+                   by_group=by_group, wait_hist=hist, flow_in=flow_in, flow_out=flow_out, flow_end=flow_end,
+                   busy=out.busy, staffed=out.staffed, busy_window=out.busy_window, staffed_window=out.staffed_window)
+
+
+# --------------------------------------------------------------------------- tallies -> tables
 Columns = dict[str, np.ndarray]  # a table as plain arrays: per replication, concatenated once at the end
+
+
+def replication_kpis(t: Tallies, comp: Compiled) -> dict[str, float]:
+    """Every KPI of the registry for one replication."""
+    sums = dict(zip(CONTACT_SUMS, t.window.tolist()))
+    return from_sums(sums | agent_sums(t.busy_window, t.staffed_window, comp))
 
 
 #: KPIs of the interval table (by interval of arrival)
 INTERVAL_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", "asa", "mean_wait")
 
 
-def interval_kpis(out: RunOutput, comp: Compiled) -> Columns:
+def interval_kpis(t: Tallies, comp: Compiled) -> Columns:
     """KPIs by arrival interval, with staffed agents and occupancy of every group in that interval."""
-    c = out.contacts
     n = comp.n_intervals
-    idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
-    ans = c["outcome"] == ANSWERED
-    first_wait = np.where(ans, c["answered_at"] - c["queue_arrival"], 0.0)
-    sums = {"offered": _per_bin(idx, n), "answered": _per_bin(idx, n, ans.astype(float)),
-            "abandoned": _per_bin(idx, n, (c["outcome"] == ABANDONED).astype(float)),
-            "within_sl": _per_bin(idx, n, (ans & (first_wait <= comp.sl_threshold + 1e-9)).astype(float)),
-            "first_wait_sum": _per_bin(idx, n, first_wait), "wait_sum": _per_bin(idx, n, c["wait"])}
+    sums = {k: t.by_interval[:, j] for j, k in enumerate(INTERVAL_SUMS)}
     length = np.minimum(comp.interval, comp.horizon - np.arange(n) * comp.interval)
-    busy, staffed = out.busy[:, :n], out.staffed[:, :n]
+    busy, staffed = t.busy[:, :n], t.staffed[:, :n]
     cols = {"interval": np.arange(n), "start": np.arange(n) * comp.interval, **from_sums(sums, INTERVAL_KPIS),
             "agents": staffed.sum(axis=0) / length, "occupancy": ratio(busy.sum(axis=0), staffed.sum(axis=0))}
     for g, name in enumerate(comp.groups):
@@ -85,91 +137,53 @@ def interval_kpis(out: RunOutput, comp: Compiled) -> Columns:
     return cols
 
 
-def _legs_in_window(out: RunOutput, comp: Compiled) -> np.ndarray:
-    legs = out.legs
-    if not legs["contact"].size:
-        return np.zeros(0, dtype=bool)
-    arrival = out.contacts["arrival"][legs["contact"]]
-    return (arrival >= comp.warmup) & (arrival < comp.horizon)
-
-
-def queue_kpis(out: RunOutput, comp: Compiled) -> Columns:
+def queue_kpis(t: Tallies, comp: Compiled) -> Columns:
     """The ACD view by queue: every leg entering a queue is a call offered to it (transfers count again)."""
-    legs, Q = out.legs, len(comp.queues)
-    w = _legs_in_window(out, comp)
-    q = legs["queue"][w]
-    ans = legs["outcome"][w] == ANSWERED
-    wait = legs["wait"][w]
-    kind = legs["kind"][w]
-    sums = {"offered": _per_bin(q, Q), "answered": _per_bin(q, Q, ans.astype(float)),
-            "abandoned": _per_bin(q, Q, (legs["outcome"][w] == ABANDONED).astype(float)),
-            "within_sl": _per_bin(q, Q, (ans & (wait <= comp.sl_threshold + 1e-9)).astype(float)),
-            "first_wait_sum": _per_bin(q, Q, np.where(ans, wait, 0.0)), "wait_sum": _per_bin(q, Q, wait)}
+    sums = {k: t.by_queue[:, j] for j, k in enumerate(QUEUE_SUMS)}
     k = from_sums(sums, ("service_level", "asa", "mean_wait"))
-    return {
-        "queue": np.asarray(comp.queues, dtype=object), "offered": sums["offered"].astype(np.int64),
-        "answered": sums["answered"].astype(np.int64), "abandoned": sums["abandoned"].astype(np.int64),
-        "transferred_in": _per_bin(q, Q, (kind == TRANSFER).astype(float)).astype(np.int64),
-        "handed_off_in": _per_bin(q, Q, (kind == HANDOFF).astype(float)).astype(np.int64), **k,
-    }
+    counts = {n: sums[n].astype(np.int64) for n in ("offered", "answered", "abandoned", "transferred_in",
+                                                     "handed_off_in")}
+    return {"queue": np.asarray(comp.queues, dtype=object), **counts, **k}
 
 
-def group_kpis(out: RunOutput, comp: Compiled) -> Columns:
+def group_kpis(t: Tallies, comp: Compiled) -> Columns:
     """By agent group: calls answered, average agents, occupancy and cost over the window."""
-    G = len(comp.groups)
-    w = _legs_in_window(out, comp)
-    g = out.legs["group"][w]
     span = comp.horizon - comp.warmup
     return {
-        "group": np.asarray(comp.groups, dtype=object), "answered": _per_bin(g[g >= 0], G).astype(np.int64),
-        "agents": out.staffed_window / span, "occupancy": ratio(out.busy_window, out.staffed_window),
-        "cost": out.staffed_window / 3600.0 * comp.cost_per_hour,
+        "group": np.asarray(comp.groups, dtype=object), "answered": t.by_group.astype(np.int64),
+        "agents": t.staffed_window / span, "occupancy": ratio(t.busy_window, t.staffed_window),
+        "cost": t.staffed_window / 3600.0 * comp.cost_per_hour,
     }
 
 
-#: waiting-time grid (seconds) of the wait CDF
-WAIT_GRID = (0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800)
+def wait_cdf(t: Tallies, comp: Compiled) -> dict[str, float]:
+    """Share of offered contacts whose total queue time is at most x, for x on :data:`WAIT_GRID`."""
+    within = np.cumsum(t.wait_hist)[: len(WAIT_GRID)]
+    total = t.wait_hist.sum()
+    return {f"wait_cdf:{x}": ratio(n, total) for x, n in zip(WAIT_GRID, within)}
 
 
-def wait_cdf(out: RunOutput, comp: Compiled) -> dict[str, float]:
-    """Share of offered contacts whose total queue time is at most t, for t on :data:`WAIT_GRID`."""
-    c = out.contacts
-    w = c["wait"][window_mask(c, comp)]
-    return {f"wait_cdf:{t}": ratio((w <= t + 1e-9).sum(), w.size) for t in WAIT_GRID}
+_SPECIAL = ("IVR", "abandoned", "still waiting")
 
 
-_SPECIAL = ("IVR", "abandoned", "still waiting", "resolved", "unresolved", "still talking")
-
-
-def journey_flows(out: RunOutput, comp: Compiled) -> dict[str, float]:
+def journey_flows(t: Tallies, comp: Compiled) -> dict[str, float]:
     """Counts of the customer journey's steps, as ``flow:source|target``: IVR -> queue -> group -> next queue
     (cold transfer or warm handoff) ... -> outcome. Nodes carry the leg number so the journey has no cycles."""
-    c, legs = out.contacts, out.legs
-    keep = _legs_in_window(out, comp)
-    order = np.lexsort((legs["leg"], legs["contact"]))
-    order = order[keep[order]]
-    if order.size == 0:
-        return {}
-    Q, G = len(comp.queues), len(comp.groups)
-    S, width = len(_SPECIAL), Q + G
-    contact, leg = legs["contact"][order], legs["leg"][order].astype(np.int64)
-    outcome, group = legs["outcome"][order], legs["group"][order].astype(np.int64)
-    qnode = S + leg * width + legs["queue"][order]
-    gnode = S + leg * width + Q + group
-    first = np.r_[True, contact[1:] != contact[:-1]]
-    last = np.r_[contact[1:] != contact[:-1], True]
-    src = np.where(first, 0, np.r_[0, gnode[:-1]])
-    after = np.where(outcome == ANSWERED, gnode, np.where(outcome == ABANDONED, 1, 2))
-    ending = np.where(c["outcome"][contact] == ANSWERED, np.where(c["resolved"][contact], 3, 4), 5)
-    tail = last & (outcome == ANSWERED)
-    n_nodes = S + (int(leg.max()) + 1) * width
-    codes = np.concatenate([src * n_nodes + qnode, qnode * n_nodes + after, gnode[tail] * n_nodes + ending[tail]])
-    uniq, counts = np.unique(codes, return_counts=True)
+    Q, G = comp.queues, comp.groups
 
-    def name(node: int) -> str:
-        if node < S:
-            return _SPECIAL[node]
-        k, r = divmod(node - S, width)
-        return f"{comp.queues[r]} #{k + 1}" if r < Q else f"{comp.groups[r - Q]} #{k + 1}"
+    def queue(leg: int, q: int) -> str:
+        return f"{Q[q]} #{leg + 1}"
 
-    return {f"flow:{name(int(u // n_nodes))}|{name(int(u % n_nodes))}": float(n) for u, n in zip(uniq, counts)}
+    def group(leg: int, g: int) -> str:
+        return f"{G[g]} #{leg + 1}"
+
+    flows: dict[str, float] = {}
+    for leg, src, q in zip(*np.nonzero(t.flow_in)):
+        name = "IVR" if src == 0 else group(leg - 1, src - 1)
+        flows[f"flow:{name}|{queue(leg, q)}"] = float(t.flow_in[leg, src, q])
+    for leg, q, dst in zip(*np.nonzero(t.flow_out)):
+        name = group(leg, dst) if dst < len(G) else _SPECIAL[1 + dst - len(G)]
+        flows[f"flow:{queue(leg, q)}|{name}"] = float(t.flow_out[leg, q, dst])
+    for leg, g, e in zip(*np.nonzero(t.flow_end)):
+        flows[f"flow:{group(leg, g)}|{ENDINGS[e]}"] = float(t.flow_end[leg, g, e])
+    return dict(sorted(flows.items()))

@@ -152,7 +152,7 @@ def _table(cols: dict[str, list]) -> pd.DataFrame:
 
 
 def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_calls: bool) -> Results:
-    """Turn an iterable of (rep, RunOutput) into Results."""
+    """Turn an iterable of (rep, RunOutput or None, Tallies) into Results (records only when ``keep_calls``)."""
     started = now_iso()
     kpis, calls, legs, journeys = [], [], [], []
     ints: dict[str, list] = {}
@@ -164,14 +164,14 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
         for k, v in {**cols, "rep": np.full(n, rep, dtype=np.int64)}.items():
             table.setdefault(k, []).append(v)
 
-    for rep, out in outputs:
-        kpis.append({"rep": rep, **replication_kpis(out, comp)})
+    for rep, out, t in outputs:
+        kpis.append({"rep": rep, **replication_kpis(t, comp)})
         journeys.extend({"rep": rep, "metric": k, "value": v}
-                        for k, v in {**wait_cdf(out, comp), **journey_flows(out, comp)}.items())
-        add(ints, interval_kpis(out, comp), rep)
-        add(qs, queue_kpis(out, comp), rep)
-        add(gs, group_kpis(out, comp), rep)
-        if keep_calls:
+                        for k, v in {**wait_cdf(t, comp), **journey_flows(t, comp)}.items())
+        add(ints, interval_kpis(t, comp), rep)
+        add(qs, queue_kpis(t, comp), rep)
+        add(gs, group_kpis(t, comp), rep)
+        if keep_calls and out is not None:
             calls.append(calls_frame(out, comp, rep))
             legs.append(legs_frame(out, comp, rep))
     return Results(

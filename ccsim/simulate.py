@@ -1,15 +1,16 @@
-"""``simulate``: sample demand per replication (common random numbers) and run it through an engine."""
+"""``simulate``: run replications of a scenario through an engine (common random numbers: replication r of
+seed s draws the same callers whatever the design)."""
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
 
 from .config import Scenario
-from .demand import sample_demand
-from .engines import DEFAULT_ENGINE, get_engine
+from .engines import DEFAULT_ENGINE, get_engine, get_tally_engine
 from .engines.compiled import compile_scenario
 from .errors import OptionError
 from .limits import shown
+from .metrics import tallies
 from .results import Results, collect
 
 
@@ -31,7 +32,8 @@ def simulate(scenario: Scenario, engine: str = DEFAULT_ENGINE, reps: int = 10, s
     """Run replications ``first_rep .. first_rep + reps - 1`` of ``scenario``; replication r of seed s always
     sees the same callers, whatever the design, process or machine.
 
-    ``keep_calls=False`` keeps only KPIs (memory stays flat); ``progress(done, total)`` is called per replication.
+    ``keep_calls=False`` keeps every table but the per-call records, which are never made on the numba engine
+    (memory stays flat whatever the horizon); ``progress(done, total)`` is called per replication.
     """
     reps = _whole("reps", reps, 1)
     first_rep = _whole("first_rep", first_rep, 0)
@@ -41,14 +43,17 @@ def simulate(scenario: Scenario, engine: str = DEFAULT_ENGINE, reps: int = 10, s
     if not isinstance(scenario, Scenario):
         raise OptionError("scenario", f"must be a ccsim.Scenario (got {type(scenario).__name__})",
                           "make one with ccsim.load_scenario or ccsim.scenario_from_dict")
-    run = get_engine(engine)
+    run, lean = get_engine(engine), get_tally_engine(engine)
     comp = compile_scenario(scenario)
 
     def outputs():
         for i, r in enumerate(range(first_rep, first_rep + reps)):
-            out = run(comp, sample_demand(scenario, seed, r))
+            if keep_calls or lean is None:
+                out = run(comp, seed, r)
+                yield r, out, tallies(out, comp)
+            else:  # records-free: memory flat in the horizon
+                yield r, None, lean(comp, seed, r)
             if progress:
                 progress(i + 1, reps)
-            yield r, out
 
     return collect(scenario, comp, engine, seed, outputs(), keep_calls)

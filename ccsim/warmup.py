@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Scenario
-from .demand import sample_demand
 from .engines import DEFAULT_ENGINE, get_engine
 from .engines.compiled import compile_scenario
 
@@ -47,7 +46,7 @@ def estimate_warmup(scenario: Scenario, seed: int = 1, reps: int = 5, engine: st
     run = get_engine(engine)
     cut = []
     for r in range(reps):
-        c = run(comp, sample_demand(sc, seed, r)).contacts
+        c = run(comp, seed, r).contacts
         order = np.argsort(c["arrival"], kind="stable")
         waits, times = c["wait"][order], c["arrival"][order]
         d = mser(waits, batch)

@@ -1,5 +1,5 @@
-"""ccsim.distributions: every kind samples its documented law, rejects bad parameters naming the field,
-and draws only from the Generator it is given.
+"""ccsim.distributions: every kind, as a scenario writes it and as the generator draws it (encode, then
+ccsim.variates.draw over many callers), follows its documented law; bad parameters are named by field.
 
 Statistical checks use one fixed seed and a family-wise false-alarm probability ALPHA shared by every
 check in this module (Bonferroni): a mean or variance is tested with a two-sided z-test whose standard
@@ -12,8 +12,11 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 from pydantic import TypeAdapter
 from scipy import stats
+
+from ccsim import variates as rv
 
 from ccsim import ScenarioError
 from ccsim.distributions import Deterministic, Distribution
@@ -70,8 +73,20 @@ def exact_law(spec: dict):
     return law
 
 
-def draws(spec: dict, seed: int = SEED) -> np.ndarray:
-    return DIST.validate_python(spec).sample(np.random.default_rng(seed), N)
+@njit(cache=True)
+def _draw_many(kind, p0, p1, values, stream, n):
+    out = np.empty(n)
+    for i in range(n):  # caller i of call type 0, attempt 0, the talk of its first need
+        out[i] = rv.draw(kind, p0, p1, values, 0, values.shape[0], rv.caller_key(stream, 0, i), 0, rv.TALK, 0)
+    return out
+
+
+def draws(spec: dict, seed: int = SEED, n: int = N) -> np.ndarray:
+    """n draws of the law as the engines draw it: one per caller, from the law's encoding."""
+    d = DIST.validate_python(spec)
+    kind, p0, p1 = d.encode()
+    values = np.asarray(getattr(d, "values", [0.0]), dtype=float)
+    return _draw_many(kind, p0, p1, values, rv.stream_key(seed, 0), n)
 
 
 # Every random kind, with shapes on both sides of cv = 1 where the kind has a cv (numpy's gamma sampler
@@ -137,9 +152,9 @@ def test_deterministic_and_degenerate_laws_are_exact():
     for spec, value in (({"dist": "deterministic", "value": 37.5}, 37.5), ({"dist": "deterministic", "value": 0}, 0.0),
                         ({"dist": "uniform", "low": 8, "high": 8}, 8.0), ({"dist": "empirical", "values": [4, 4]}, 4.0)):
         d = DIST.validate_python(spec)
-        x = d.sample(np.random.default_rng(SEED), (50, 3))
+        x = draws(spec, n=150)
         assert d.mean_value == value
-        assert x.shape == (50, 3) and x.dtype == np.float64
+        assert x.shape == (150,) and x.dtype == np.float64
         assert (x == value).all()
 
 
@@ -148,7 +163,7 @@ def test_deterministic_and_degenerate_laws_are_exact():
 def test_bare_number_is_deterministic(number):
     d = DIST.validate_python(number)
     assert isinstance(d, Deterministic) and d.value == number and d.mean_value == number
-    assert (d.sample(np.random.default_rng(1), 100) == number).all()
+    assert (draws(number, n=100) == number).all()
 
 
 def test_bare_number_in_a_scenario_is_deterministic():
@@ -228,24 +243,3 @@ def test_wrong_parameter_set_is_named(spec, field, problem):
     with pytest.raises(ScenarioError) as e:
         build(d)
     assert e.value.field == f"demand.work.billing.talk.{field}" and e.value.problem == problem
-
-
-# --------------------------------------------------------------------------- random streams
-@pytest.mark.parametrize("spec, _", MOMENT_CASES)
-def test_draws_come_only_from_the_given_generator(spec, _):
-    d = DIST.validate_python(spec)
-    state = np.random.get_state()
-    try:
-        np.random.seed(1)
-        a = d.sample(np.random.default_rng(7), (40, 5))
-        np.random.seed(2)  # the legacy global state plays no part
-        b = d.sample(np.random.default_rng(7), (40, 5))
-    finally:
-        np.random.set_state(state)
-    assert a.shape == (40, 5)
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, d.sample(np.random.default_rng(8), (40, 5)))
-    rng = np.random.default_rng(7)
-    first = d.sample(rng, (40, 5))
-    np.testing.assert_array_equal(first, a)
-    assert not np.array_equal(d.sample(rng, (40, 5)), first)  # the generator advances: a stream, not a reset

@@ -9,7 +9,7 @@ import pytest
 import ccsim
 from ccsim.engines.compiled import compile_scenario
 from ccsim.engines.output import CONTACT_COLUMNS, LEG_COLUMNS, RunOutput
-from ccsim.metrics import replication_kpis
+from ccsim.metrics import replication_kpis, tallies
 
 from centers import build, two_skill_center
 
@@ -45,7 +45,7 @@ def test_kpis_by_hand():
     out = RunOutput(_contacts(rows), {k: np.zeros(0, dtype=dt) for k, dt in LEG_COLUMNS.items()},
                     busy=np.zeros((G, 3)), staffed=np.zeros((G, 3)),
                     busy_window=np.array([1000.0, 500.0]), staffed_window=np.array([2000.0, 2000.0]))
-    k = replication_kpis(out, comp)
+    k = replication_kpis(tallies(out, comp), comp)
     assert k["offered"] == 4 and k["answered"] == 2 and k["abandoned"] == 1 and k["in_system"] == 1
     assert k["abandon_rate"] == pytest.approx(1 / 4)
     assert k["service_level"] == pytest.approx(1 / 4)          # only the 5-s answer; abandons are misses

@@ -28,9 +28,10 @@ def queue() -> ccsim.Scenario:
     return ccsim.erlang_a(arrival_rate=0.1, mean_handle_time=180, agents=20, mean_patience=120, horizon=3600, warmup=600)
 
 
-def assert_same_tables(a: ccsim.Results, b: ccsim.Results, names=TABLES + RECORDS) -> None:
+def assert_same_tables(a: ccsim.Results, b: ccsim.Results, names=TABLES + RECORDS, exact: bool = True) -> None:
+    """Equal tables; ``exact=False``: sums of times may differ in the last bits (another summation order)."""
     for name in names:
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=exact, rtol=1e-12, obj=name)
 
 
 # --------------------------------------------------------------------------- arguments
@@ -112,7 +113,8 @@ def test_keep_calls_false_keeps_every_kpi_and_no_records(center, engine):
     lean = ccsim.simulate(center, engine, reps=2, seed=4, keep_calls=False)
     assert lean.calls is None and lean.legs is None
     assert len(kept.calls) > 0 and len(kept.legs) > len(kept.calls)  # transfers add legs
-    assert_same_tables(kept, lean, TABLES)
+    # numba: the records-free kernel's tallies; simpy: the same tallies from its records
+    assert_same_tables(kept, lean, TABLES, exact=engine == "simpy")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

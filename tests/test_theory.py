@@ -1,8 +1,10 @@
 """The simulator against queueing theory: M/M/c (Erlang C) and M/M/c+M (Erlang A), on every engine.
 
 Each KPI's Student-t confidence interval over independent replications must contain the exact value
-computed by ``ccsim.erlang``. Six KPIs in four cases make 24 comparisons, so each uses a 99%
-interval (a 95% one would miss somewhere by chance in most seeds); the fixed seed makes it repeatable.
+computed by ``ccsim.erlang``. Six KPIs in four cases make 24 comparisons (the engines draw the same numbers,
+so not more): each interval has confidence 1 - 0.01/24 (Bonferroni), so that all 24 hold together with
+probability at least 99% when the simulator is right. A 99% interval each would miss somewhere by chance
+in about one seed of five. The fixed seed makes it repeatable.
 """
 from __future__ import annotations
 
@@ -21,18 +23,21 @@ CASES = {
 }
 KPIS = ("service_level", "abandon_rate", "asa", "mean_wait", "p_wait", "occupancy")
 REPS = 30
+CONFIDENCE = 1 - 0.01 / (len(KPIS) * len(CASES))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", list(CASES))
 def test_kpis_match_exact_erlang_values(case, engine):
     lam, aht, c, patience = CASES[case]
-    horizon = 8 * 3600.0 if lam > 0.1 else 48 * 3600.0
+    # Erlang C at 91% occupancy: an 8-h replication's ASA is so right-skewed (sd 15 s on a mean of 23 s)
+    # that a t-interval over 30 of them undercovers; 24-h replications make it near normal
+    horizon = (24 if patience is None else 8) * 3600.0 if lam > 0.1 else 48 * 3600.0
     sc = ccsim.erlang_a(arrival_rate=lam, mean_handle_time=aht, agents=c, mean_patience=patience,
                         horizon=horizon, warmup=3600.0, sl_threshold=20.0)
     res = ccsim.simulate(sc, engine=engine, reps=REPS, seed=20261123, keep_calls=False)
     exact = ccsim.erlang.erlang_a(lam, aht, c, patience, 20.0)
-    summary = res.summary(confidence=0.99)
+    summary = res.summary(confidence=CONFIDENCE)
     misses = []
     for k in KPIS:
         lo, hi = summary.loc[k, "ci_low"], summary.loc[k, "ci_high"]

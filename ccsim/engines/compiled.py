@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Scenario
+from ..demand import CompiledDemand, compile_demand
 
 # Order of simultaneous events (lower first), then by the order they were scheduled (docs/model.md).
 P_STAFF = 0      # staffing changes at interval boundaries
@@ -57,6 +58,7 @@ class Compiled:
     ct_callback: np.ndarray      # (C,)
     ct_redial: np.ndarray        # (C,)
     ct_max_attempts: np.ndarray  # (C,) int
+    demand: CompiledDemand       # arrival segments, needs tables, distributions
 
     def staff_at(self, g: int, t: float) -> int:
         """Scheduled agents of group g at time t (the last interval's value holds after the horizon)."""
@@ -109,4 +111,5 @@ def compile_scenario(sc: Scenario) -> Compiled:
         ct_callback=np.array([c.callback_prob for c in cts]),
         ct_redial=np.array([c.redial_prob for c in cts]),
         ct_max_attempts=np.array([c.max_attempts for c in cts], dtype=np.int64),
+        demand=compile_demand(sc),
     )

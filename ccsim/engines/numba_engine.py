@@ -1,19 +1,24 @@
-"""The numba engine: thin glue between a Compiled scenario, the demand arrays and the array kernel.
+"""The numba engine: thin glue between a Compiled scenario and the array kernel.
 
 The kernel (:mod:`ccsim.engines.numba_kernel`) reproduces the SimPy reference engine's records exactly;
-this module only flattens the design into padded arrays, calls it, and wraps what it returns into the
-same :class:`~ccsim.engines.output.RunOutput` (same columns, dtypes and row order).
+this module only packs the design and demand into the kernel's named tuples (once per compiled scenario),
+calls it, and wraps what it returns into the same :class:`~ccsim.engines.output.RunOutput` (same columns,
+dtypes and row order), or into :class:`~ccsim.engines.output.Tallies` without records.
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 
-from ..demand import DemandSample
+from .. import variates as rv
+from ..demand import check_replication_size
+from ..kpis import SUMS
 from . import numba_kernel as nk
 from .compiled import Compiled
-from ..kpis import SUMS, from_sums
-from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER, RunOutput,
-                     agent_sums)
+from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+                     LEG_COLUMNS, QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies)
 
 
 def _sources(columns: dict[str, str]) -> dict[str, tuple[str, int]]:
@@ -44,7 +49,11 @@ assert (nk.N_CF_OUT, nk.N_CI_OUT) == tuple(sum(s == k for s, _ in _CONTACT_SRC.v
 assert (nk.N_LF, nk.N_LI_OUT) == tuple(sum(s == k for s, _ in _LEG_SRC.values()) for k in "fi")
 assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM) == (ANSWERED, ABANDONED, IN_SYSTEM)
 assert (nk.FRESH, nk.TRANSFER, nk.HANDOFF) == (FRESH, TRANSFER, HANDOFF)
-assert nk.KPI_FIELDS == SUMS[: nk.N_KPI], "the kernel's accumulators must be the first of ccsim.kpis.SUMS"
+assert nk.KPI_FIELDS == CONTACT_SUMS == SUMS[: nk.N_KPI], "the kernel's accumulators must be the first of kpis.SUMS"
+assert (nk.N_BI, nk.N_BQ) == (len(INTERVAL_SUMS), len(QUEUE_SUMS))
+assert hashlib.sha256(Path(rv.__file__).read_bytes()).hexdigest()[:16] == nk.VARIATES_SHA256, (
+    "ccsim/variates.py changed: set numba_kernel.VARIATES_SHA256 to the first 16 hex digits of its sha256, "
+    "so that numba recompiles the cached kernel")
 
 
 def _padded(lists: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -56,72 +65,74 @@ def _padded(lists: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]
     return out, np.array([len(x) for x in lists], dtype=np.int64)
 
 
-def _c(a: np.ndarray, dtype) -> np.ndarray:
+def _c(a, dtype=np.float64) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-def kernel_args(comp: Compiled, d: DemandSample, records: bool) -> tuple:
-    """The kernel's arguments: scalars, then design arrays, then demand arrays, then initial capacities."""
+def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
+    """The kernel's design and demand tuples (the demand's stream and busyness set per replication), made
+    once per compiled scenario."""
+    cached = comp.__dict__.get("_numba_packed")
+    if cached is not None:
+        return cached
     gq, gq_n = _padded(comp.group_queues)
     qg, qg_n = _padded(comp.queue_groups)
     staffing = _c(comp.staffing, np.int64)
     g_maxa = (staffing.max(axis=1) + 1) if staffing.size else np.ones(len(comp.groups), np.int64)
-    n = d.n_callers
-    cap_c = max(64, int(n * 1.3) + 64) if records else 1024
-    cap_l = max(64, int(cap_c * 1.3)) if records else 1024
-    return (
-        bool(records),
-        float(comp.horizon), float(comp.warmup), float(comp.interval), int(comp.n_intervals), float(comp.end_time),
-        float(comp.sl_threshold), float(comp.ivr_time), float(comp.transfer_time), float(comp.reexplain_time),
-        float(comp.handoff_time), float(comp.survey_time), float(comp.survey_take_rate),
-        float(comp.resolution_factor), float(comp.cold_factor),
-        _c(comp.speed, np.float64), gq, gq_n, qg, qg_n, _c(comp.queue_priority, np.bool_),
-        _c(comp.route_entry, np.int64), _c(comp.route_transfer, np.int64), _c(comp.route_warm, np.bool_),
-        staffing, _c(g_maxa, np.int64), _c(comp.deflections, np.float64).reshape(-1, 3),
-        _c(comp.ct_resolution, np.float64), _c(comp.ct_callback, np.float64), _c(comp.ct_redial, np.float64),
-        _c(comp.ct_max_attempts, np.int64),
-        _c(d.arrival, np.float64), _c(d.call_type, np.int64), _c(d.n_needs, np.int64), _c(d.needs, np.int64),
-        _c(d.deflect_u, np.float64), _c(d.option, np.int64), _c(d.patience, np.float64), _c(d.talk, np.float64),
-        _c(d.acw, np.float64), _c(d.resolve_u, np.float64), _c(d.retry_u, np.float64),
-        _c(d.redial_delay, np.float64), _c(d.callback_delay, np.float64), _c(d.survey_u, np.float64),
-        int(cap_c), int(cap_l),
-    )
+    dz = nk.DESIGN(
+        horizon=float(comp.horizon), warmup=float(comp.warmup), interval=float(comp.interval),
+        n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold),
+        ivr_time=float(comp.ivr_time), transfer_time=float(comp.transfer_time),
+        reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),
+        survey_time=float(comp.survey_time), survey_take_rate=float(comp.survey_take_rate),
+        resolution_factor=float(comp.resolution_factor), cold_factor=float(comp.cold_factor),
+        speed=_c(comp.speed), gq=gq, gq_n=gq_n, qg=qg, qg_n=qg_n, q_prio=_c(comp.queue_priority, np.bool_),
+        route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
+        route_warm=_c(comp.route_warm, np.bool_), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
+        deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),
+        ct_callback=_c(comp.ct_callback), ct_redial=_c(comp.ct_redial),
+        ct_max_attempts=_c(comp.ct_max_attempts, np.int64), wait_grid=_c(WAIT_GRID))
+    d = comp.demand
+    i64 = np.int64
+    dm = nk.DEMAND(
+        stream=0, busy=np.ones(d.n_days), seg_end=_c(d.seg_end), seg_rate=_c(d.seg_rate),
+        seg_day=_c(d.seg_day, i64), ct_seg=_c(d.ct_seg, i64), needs_cum=_c(d.needs_cum),
+        needs_rows=_c(d.needs_rows, i64), needs=_c(d.needs, i64), n_needs=_c(d.n_needs, i64),
+        misroute=_c(d.misroute), n_skills=int(d.n_skills), dist_kind=_c(d.dist_kind, i64), dist_p=_c(d.dist_p),
+        dist_off=_c(d.dist_off, i64), dist_n=_c(d.dist_n, i64), values=_c(d.values),
+        ct_patience=_c(d.ct_patience, i64), ct_redial_delay=_c(d.ct_redial_delay, i64),
+        ct_callback_delay=_c(d.ct_callback_delay, i64), skill_talk=_c(d.skill_talk, i64),
+        skill_acw=_c(d.skill_acw, i64))
+    object.__setattr__(comp, "_numba_packed", (dz, dm))  # a cache on the frozen dataclass
+    return dz, dm
 
 
-def _check(comp: Compiled, d: DemandSample) -> None:
-    if d.option.shape[1] > 63:
-        raise ValueError("the numba engine supports at most 63 contact attempts per caller")
+def _replication(comp: Compiled, seed: int, rep: int) -> tuple[nk.DESIGN, nk.DEMAND]:
+    dz, dm = _packed(comp)
+    stream = rv.stream_key(seed, rep)
+    busy = comp.demand.busyness(stream)
+    check_replication_size(comp.demand, busy, seed, rep)
+    return dz, dm._replace(stream=stream, busy=busy)
 
 
-def run_numba(comp: Compiled, demand: DemandSample) -> RunOutput:
-    """Simulate one replication with the numba engine (records kept): the SimPy engine's output, faster."""
-    return _run_records(comp, demand)
-
-
-def _run_records(comp: Compiled, demand: DemandSample, small: bool = False) -> RunOutput:
-    """``small`` (tests): start every growable array tiny, to exercise the growth paths."""
-    _check(comp, demand)
-    cf, ci, lf, li, busy, staffed, busy_w, staffed_w, _ = nk.run_kernel(*kernel_args(comp, demand, True), small=small)
-    # one transpose per array, so that each column is contiguous before its cast
-    src = {"f": cf[:, : nk.N_CF_OUT].T.copy(), "i": ci[:, : nk.N_CI_OUT].T.copy()}
-    contacts = {k: src[s][j].astype(CONTACT_COLUMNS[k]) for k, (s, j) in _CONTACT_SRC.items()}
-    lsrc = {"f": lf[:, : nk.N_LF].T.copy(), "i": li[:, : nk.N_LI_OUT].T.copy()}
-    legs = {k: lsrc[s][j].astype(LEG_COLUMNS[k]) for k, (s, j) in _LEG_SRC.items()}
-    return RunOutput(contacts, legs, busy, staffed, busy_w, staffed_w)
-
-
-def run_numba_sums(comp: Compiled, demand: DemandSample, small: bool = False) -> dict[str, float]:
-    """The records-free fast path: the window sums of :data:`ccsim.kpis.SUMS`, accumulated in the loop.
-    Contact and leg slots are recycled, so memory stays flat.
+def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> RunOutput:
+    """Simulate replication ``rep`` of ``seed`` with the numba engine, records kept: the SimPy engine's output.
     ``small`` (tests): start every growable array tiny, to exercise the growth paths."""
-    _check(comp, demand)
-    *_, busy_w, staffed_w, kpi = nk.run_kernel(*kernel_args(comp, demand, False), small=small)
-    return dict(zip(nk.KPI_FIELDS, kpi.tolist())) | agent_sums(busy_w, staffed_w, comp)
+    dz, dm = _replication(comp, seed, rep)
+    sl, ta, nc, nl = nk.run_kernel(True, dz, dm, 1, 1024, 1024, small=small)
+    # one transpose per array, so that each column is contiguous before its cast
+    src = {"f": sl.cf[:nc, : nk.N_CF_OUT].T.copy(), "i": sl.ci[:nc, : nk.N_CI_OUT].T.copy()}
+    contacts = {k: src[s][j].astype(CONTACT_COLUMNS[k]) for k, (s, j) in _CONTACT_SRC.items()}
+    lsrc = {"f": sl.lf[:nl, : nk.N_LF].T.copy(), "i": sl.li[:nl, : nk.N_LI_OUT].T.copy()}
+    legs = {k: lsrc[s][j].astype(LEG_COLUMNS[k]) for k, (s, j) in _LEG_SRC.items()}
+    return RunOutput(contacts, legs, ta.busy, ta.staffed, ta.busy_w, ta.staffed_w)
 
 
-def numba_replication_kpis(comp: Compiled, demand: DemandSample, small: bool = False) -> dict[str, float]:
-    """Every KPI of the registry for one replication, without keeping records.
-
-    Equal to ``replication_kpis(run_numba(comp, demand), comp)`` up to floating-point summation order.
-    """
-    return from_sums(run_numba_sums(comp, demand, small))
+def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> Tallies:
+    """The records-free path: every tally the KPI tables need, accumulated in the loop as contacts end;
+    contact and leg slots are recycled, so memory stays flat whatever the horizon."""
+    dz, dm = _replication(comp, seed, rep)
+    _, ta, _, _ = nk.run_kernel(False, dz, dm, comp.demand.max_needs() + 1, 1024, 1024, small=small)
+    return Tallies(window=ta.kpi, by_interval=ta.by_interval, by_queue=ta.by_queue, by_group=ta.by_group,
+                   wait_hist=ta.wait_hist, flow_in=ta.flow_in, flow_out=ta.flow_out, flow_end=ta.flow_end,
+                   busy=ta.busy, staffed=ta.staffed, busy_window=ta.busy_w, staffed_window=ta.staffed_w)

@@ -1,8 +1,9 @@
-"""The numba kernels: the model of docs/model.md as an array-based event loop.
+"""The numba kernel: the model of docs/model.md as an array-based event loop.
 
-Everything here takes numpy arrays and scalars and returns arrays: no Python objects, no random draws
-(every random quantity comes from the pre-sampled demand arrays). The Python glue that flattens a
-:class:`~ccsim.engines.compiled.Compiled` and wraps the result lives in :mod:`ccsim.engines.numba_engine`.
+Everything here takes numpy arrays (grouped in a few named tuples, built by :mod:`ccsim.engines.numba_engine`)
+and returns arrays. Random quantities are drawn on demand from the callers' keys with the compiled functions
+of :mod:`ccsim.variates`, exactly as the SimPy reference engine draws them; first arrivals are generated one
+at a time. Nothing is proportional to the number of callers but the records, when they are kept.
 
 The loop mirrors the SimPy reference engine event for event, so that simultaneous events resolve
 identically:
@@ -12,18 +13,45 @@ identically:
   computed as ``now + delay`` like SimPy does);
 - a caller answered or abandoning while waiting is resumed through a FIFO of "instant" events,
   processed before any further timed step, as SimPy's NORMAL-priority ``succeed()`` events are;
-- each contact is a small state machine whose states are the ``yield`` points of the SimPy process.
+- each contact is a small state machine whose states are the ``yield`` points of the SimPy process
+  (:func:`advance`); each other kind of event has its handler (``on_*``).
 
 Two variants share the code: ``records=True`` keeps one row per contact and per leg (the RunOutput
-records); ``records=False`` recycles contact and leg slots and accumulates the KPIs of the window
-directly (see :data:`KPI_FIELDS`).
+records); ``records=False`` recycles contact and leg slots and adds every contact and leg to the tallies
+the KPI tables are made of (:class:`ccsim.engines.output.Tallies`) as it ends.
+
+Inputs: ``dz`` the design (:data:`DESIGN`), ``dm`` the demand (:data:`DEMAND`); state: ``ag`` agents and
+queues (:data:`AGENTS`), ``sl`` contact and leg slots (:data:`SLOTS`), ``ev`` events (:data:`EVENTS`),
+``ta`` tallies (:data:`TALLY`), ``ist``/``stf`` integer and float scalars (``IS_*``, ``SF_*``).
 """
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
+
+from .. import variates as rv
+
+# ---------------------------------------------------------------------------- the named structures
+DESIGN = namedtuple("DESIGN", [
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "transfer_time",
+    "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
+    "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "route_entry", "route_transfer", "route_warm", "staffing",
+    "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
+DEMAND = namedtuple("DEMAND", [
+    "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
+    "misroute", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
+    "ct_callback_delay", "skill_talk", "skill_acw"])
+AGENTS = namedtuple("AGENTS", [
+    "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
+    "gr_since", "idle_buf", "idle_head", "idle_n", "micro", "q_head", "q_tail", "q_live"])
+SLOTS = namedtuple("SLOTS", ["cf", "ci", "lf", "li", "c_free", "l_free"])
+EVENTS = namedtuple("EVENTS", ["ht", "hk", "hp", "ft", "fk", "fc", "nt", "ns", "nq"])
+TALLY = namedtuple("TALLY", [
+    "busy", "staffed", "busy_w", "staffed_w", "kpi", "by_interval", "by_queue", "by_group", "wait_hist",
+    "flow_in", "flow_out", "flow_end"])
 
 # ---------------------------------------------------------------------------- constants
 # priority classes (as ccsim.engines.compiled)
@@ -52,8 +80,9 @@ N_CF_OUT, N_CF = 9, 11
 # contact int columns
 (CI_CALLER, CI_ATTEMPT, CI_CALL_TYPE, CI_FIRST_QUEUE, CI_FIRST_GROUP, CI_TRANSFERS, CI_HANDOFFS, CI_REEXPL,
  CI_NLEGS, CI_OUTCOME, CI_LAST_QUEUE, CI_LAST_GROUP, CI_RESOLVED) = range(13)
-CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT = 13, 14, 15, 16, 17, 18, 19, 20
-N_CI_OUT, N_CI = 13, 21
+(CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT, CI_KEY, CI_ROW, CI_PREV_GROUP,
+ CI_RETRY) = range(13, 25)
+N_CI_OUT, N_CI = 13, 25
 # leg float columns
 LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
 N_LF = 4
@@ -73,17 +102,30 @@ KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "fir
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
  K_WITHIN_SL_CALLER, K_WAIT_ANSWERED) = range(26)
 N_KPI = 26
+# columns of the interval and queue tallies (as ccsim.engines.output)
+BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
+N_BI = 6
+BQ_OFFERED, BQ_ANSWERED, BQ_ABANDONED, BQ_WITHIN_SL, BQ_ANSWERED_WAIT, BQ_WAIT, BQ_TRANSFER, BQ_HANDOFF = range(8)
+N_BQ = 8
+EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
-IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_C, IS_ARR_K, IS_FH, IS_FN = \
-    range(14)
-N_IS = 14
+(IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID) = range(17)
+N_IS = 17
+# float scalars: the clock, the pending first arrival's time
+SF_NOW, SF_ARR_T = 0, 1
 # what the event loop returns
 RUN_DONE, RUN_GROW_HEAP, RUN_GROW_CONTACTS, RUN_GROW_LEGS, RUN_GROW_FIFO = 0, 1, 2, 3, 4
 
+_JIT = dict(cache=True, _nrt=False, error_model="numpy")
+#: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
+#: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
+VARIATES_SHA256 = "f0a33971f07ddc1b"
+
 
 # ---------------------------------------------------------------------------- small helpers
-@njit(cache=True, _nrt=False, error_model="numpy")
+@njit(**_JIT)
 def clock_add(bins, window, g, start, end, n, warmup, horizon, interval, n_int):
     """Agent-seconds into interval bins and the KPI window (AgentClock._add, operation for operation)."""
     if end <= start or n == 0:
@@ -106,7 +148,7 @@ def clock_add(bins, window, g, start, end, n, warmup, horizon, interval, n_int):
         t = stop
 
 
-@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
+@njit(**_JIT, inline="always")
 def _sift_up(ht, hk, hp, i, t, k, p):
     """Place (t, k, p) at hole i or above it, moving larger parents down."""
     while i > 0:
@@ -123,14 +165,18 @@ def _sift_up(ht, hk, hp, i, t, k, p):
     hp[i] = p
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def heap_push(ht, hk, hp, n, t, k, p):
-    """Push (t, k) with payload p on the heap of size n; returns the new size."""
-    _sift_up(ht, hk, hp, n, t, k, p)
-    return n + 1
+@njit(**_JIT)
+def schedule(ev, ist, t, cls, payload):
+    """A timed step at ``t`` of priority class ``cls``: takes the next sequence number (SimPy's ``Step``)."""
+    seq = ist[IS_SEQ]
+    n = ist[IS_HN]
+    _sift_up(ev.ht, ev.hk, ev.hp, n, t, cls * CLS_SHIFT + seq, payload)
+    ist[IS_HN] = n + 1
+    ist[IS_SEQ] = seq + 1
+    return seq
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@njit(**_JIT)
 def heap_pop_fix(ht, hk, hp, n):
     """Remove the root of a heap of size n (the caller has read it); returns the new size.
 
@@ -157,15 +203,35 @@ def heap_pop_fix(ht, hk, hp, n):
     return n
 
 
-@njit(cache=True, _nrt=False, error_model="numpy", inline="always")
-def take_slot(records, n, n_free, free):
-    """A row for a new contact or leg: the next one (records kept) or a recycled one; (row, n, n_free)."""
-    if records or n_free == 0:
-        return n, n + 1, n_free
-    return free[n_free - 1], n, n_free - 1
+@njit(**_JIT)
+def take_contact(records, sl, ist):
+    """A row for a new contact: the next one (records kept) or a recycled one."""
+    if records or ist[IS_NCF] == 0:
+        c = ist[IS_NC]
+        ist[IS_NC] = c + 1
+        return c
+    ist[IS_NCF] -= 1
+    return sl.c_free[ist[IS_NCF]]
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
+@njit(**_JIT)
+def take_leg(records, sl, ist):
+    """A row for a new queue leg: the next one (records kept) or a recycled one."""
+    if records or ist[IS_NLF] == 0:
+        tk = ist[IS_NL]
+        ist[IS_NL] = tk + 1
+        return tk
+    ist[IS_NLF] -= 1
+    return sl.l_free[ist[IS_NLF]]
+
+
+@njit(**_JIT)
+def free_leg(sl, ist, tk):
+    sl.l_free[ist[IS_NLF]] = tk
+    ist[IS_NLF] += 1
+
+
+@njit(**_JIT)
 def deflect_share(t, deflections):
     share = 0.0
     for r in range(deflections.shape[0]):
@@ -174,198 +240,264 @@ def deflect_share(t, deflections):
     return share
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def next_caller(i, arrival, deflect_u, deflections):
-    """The next caller from i on who is not deflected by a proactive notification."""
-    n = arrival.shape[0]
-    if deflections.shape[0] == 0:
-        return i
-    while i < n and deflect_u[i] < deflect_share(arrival[i], deflections):
-        i += 1
-    return i
+@njit(**_JIT)
+def ddraw(dm, m, ck, attempt, purpose, index):
+    """A variate of the demand's distribution ``m`` (ccsim.demand.Caller._draw)."""
+    return rv.dist_draw(m, dm.dist_kind, dm.dist_p, dm.dist_off, dm.dist_n, dm.values, ck, attempt, purpose, index)
 
 
 # ---------------------------------------------------------------------------- agents and queues
-@njit(cache=True, _nrt=False, error_model="numpy")
-def queue_push(q, cls, tk, q_head, q_tail, q_live, lg_i):
+@njit(**_JIT)
+def queue_push(ag, q, cls, tk, li):
     """The caller joins the back of its priority class in queue q (a doubly linked list of tickets)."""
     x = 2 * q + cls
-    t = q_tail[x]
-    lg_i[tk, LI_PREV] = t
-    lg_i[tk, LI_NEXT] = -1
+    t = ag.q_tail[x]
+    li[tk, LI_PREV] = t
+    li[tk, LI_NEXT] = -1
     if t < 0:
-        q_head[x] = tk
+        ag.q_head[x] = tk
     else:
-        lg_i[t, LI_NEXT] = tk
-    q_tail[x] = tk
-    q_live[q] += 1
+        li[t, LI_NEXT] = tk
+    ag.q_tail[x] = tk
+    ag.q_live[q] += 1
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def queue_remove(q, cls, tk, q_head, q_tail, q_live, lg_i):
+@njit(**_JIT)
+def queue_remove(ag, q, cls, tk, li):
     """A waiting caller hangs up: unlink the ticket."""
     x = 2 * q + cls
-    p = lg_i[tk, LI_PREV]
-    n = lg_i[tk, LI_NEXT]
+    p = li[tk, LI_PREV]
+    n = li[tk, LI_NEXT]
     if p < 0:
-        q_head[x] = n
+        ag.q_head[x] = n
     else:
-        lg_i[p, LI_NEXT] = n
+        li[p, LI_NEXT] = n
     if n < 0:
-        q_tail[x] = p
+        ag.q_tail[x] = p
     else:
-        lg_i[n, LI_PREV] = p
-    q_live[q] -= 1
+        li[n, LI_PREV] = p
+    ag.q_live[q] -= 1
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def queue_pop(q, q_head, q_tail, q_live, lg_i):
+@njit(**_JIT)
+def queue_pop(ag, q, li):
     """The head of queue q: priority class 0 first, FCFS within a class."""
     for cls in range(2):
         x = 2 * q + cls
-        h = q_head[x]
+        h = ag.q_head[x]
         if h >= 0:
-            n = lg_i[h, LI_NEXT]
-            q_head[x] = n
+            n = li[h, LI_NEXT]
+            ag.q_head[x] = n
             if n < 0:
-                q_tail[x] = -1
+                ag.q_tail[x] = -1
             else:
-                lg_i[n, LI_PREV] = -1
-            q_live[q] -= 1
+                li[n, LI_PREV] = -1
+            ag.q_live[q] -= 1
             return h
     return -1
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def connect(tk, a, now, ag_busy_since, ag_busy, ag_leg, ag_order, lg_i, ist):
-    ag_busy_since[a] = now
-    ag_busy[a] = True
-    ag_order[a] = ist[0]
-    ist[0] += 1
-    ag_leg[a] = tk
-    lg_i[tk, LI_STATE] = T_CONNECTED
-    lg_i[tk, LI_AG] = a
+@njit(**_JIT)
+def connect(ag, tk, a, now, li, ist):
+    """Agent ``a`` answers ticket ``tk`` (Center._connect)."""
+    ag.ag_busy_since[a] = now
+    ag.ag_busy[a] = True
+    ag.ag_order[a] = ist[IS_ORDER]
+    ist[IS_ORDER] += 1
+    ag.ag_leg[a] = tk
+    li[tk, LI_STATE] = T_CONNECTED
+    li[tk, LI_AG] = a
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def next_call(a, g, now, gq, gq_n, q_head, q_tail, q_live, lg_i, ag_busy_since, ag_busy, ag_leg, ag_order,
-              idle_buf, idle_head, idle_n, micro, ist):
-    """A free agent takes the head of the first non-empty queue of its group, or joins the idle FIFO."""
-    for j in range(gq_n[g]):
-        q = gq[g, j]
-        if q_live[q] > 0:
-            tk = queue_pop(q, q_head, q_tail, q_live, lg_i)
-            connect(tk, a, now, ag_busy_since, ag_busy, ag_leg, ag_order, lg_i, ist)
-            m = ist[1]
-            if m >= micro.shape[0]:
-                raise RuntimeError("instant-event FIFO overflow")
-            micro[m] = lg_i[tk, LI_CONTACT]  # the waiting caller resumes (SimPy: ticket.done.succeed())
-            ist[1] = m + 1
+@njit(**_JIT)
+def resume_now(ag, ist, c):
+    """The waiting caller resumes at once (SimPy: ``ticket.done.succeed()``)."""
+    m = ist[IS_MT]
+    if m >= ag.micro.shape[0]:
+        raise RuntimeError("instant-event FIFO overflow")
+    ag.micro[m] = c
+    ist[IS_MT] = m + 1
+
+
+@njit(**_JIT)
+def next_call(dz, ag, a, g, now, li, ist):
+    """A free agent takes the head of the first non-empty queue of its group, or joins the idle FIFO
+    (Center._next_call)."""
+    for j in range(dz.gq_n[g]):
+        q = dz.gq[g, j]
+        if ag.q_live[q] > 0:
+            tk = queue_pop(ag, q, li)
+            connect(ag, tk, a, now, li, ist)
+            resume_now(ag, ist, li[tk, LI_CONTACT])
             return
-    cap = idle_buf.shape[1]
-    idle_buf[g, (idle_head[g] + idle_n[g]) % cap] = a
-    idle_n[g] += 1
+    cap = ag.idle_buf.shape[1]
+    ag.idle_buf[g, (ag.idle_head[g] + ag.idle_n[g]) % cap] = a
+    ag.idle_n[g] += 1
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def idle_pop(g, idle_buf, idle_head, idle_n):
-    a = idle_buf[g, idle_head[g]]
-    idle_head[g] = (idle_head[g] + 1) % idle_buf.shape[1]
-    idle_n[g] -= 1
+@njit(**_JIT)
+def idle_pop(ag, g):
+    a = ag.idle_buf[g, ag.idle_head[g]]
+    ag.idle_head[g] = (ag.idle_head[g] + 1) % ag.idle_buf.shape[1]
+    ag.idle_n[g] -= 1
     return a
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def staffed_mark(g, now, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int):
-    clock_add(staffed, staffed_w, g, gr_since[g], now, float(gr_present[g]), warmup, horizon, interval, n_int)
-    gr_since[g] = now
+@njit(**_JIT)
+def staffed_mark(dz, ag, ta, g, now):
+    clock_add(ta.staffed, ta.staffed_w, g, ag.gr_since[g], now, float(ag.gr_present[g]), dz.warmup, dz.horizon,
+              dz.interval, dz.n_int)
+    ag.gr_since[g] = now
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def leave(g, a, now, g_off, id_used, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int):
-    staffed_mark(g, now, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int)
-    gr_present[g] -= 1
-    id_used[a] = False
+@njit(**_JIT)
+def leave(dz, ag, ta, g, a, now):
+    """An agent goes home (Center._leave)."""
+    staffed_mark(dz, ag, ta, g, now)
+    ag.gr_present[g] -= 1
+    ag.id_used[a] = False
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def free_agent(a, now, ag_group, ag_busy_since, ag_busy, ag_leg, ag_order, lg_f, lg_i, records,
-               busy, busy_w, staffed, staffed_w, gr_present, gr_leaving, gr_since, g_off, id_used,
-               gq, gq_n, q_head, q_tail, q_live, idle_buf, idle_head, idle_n, micro, ist,
-               warmup, horizon, interval, n_int):
-    """The agent is free (after the call and its ACW): leaves if their shift ended, else takes a call."""
-    g = ag_group[a]
-    clock_add(busy, busy_w, g, ag_busy_since[a], now, 1.0, warmup, horizon, interval, n_int)
-    tk = ag_leg[a]
+@njit(**_JIT)
+def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
+    """The agent is free (after the call and its ACW): leaves if their shift ended, else takes a call
+    (Center._free)."""
+    g = ag.ag_group[a]
+    clock_add(ta.busy, ta.busy_w, g, ag.ag_busy_since[a], now, 1.0, dz.warmup, dz.horizon, dz.interval, dz.n_int)
+    tk = ag.ag_leg[a]
     if tk >= 0:
         if records:
-            lg_f[tk, LF_AGENT_END] = now
-        ag_leg[a] = -1
-    ag_busy_since[a] = np.nan
-    ag_busy[a] = False
-    if gr_leaving[g] > 0:
-        gr_leaving[g] -= 1
-        leave(g, a, now, g_off, id_used, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int)
+            sl.lf[tk, LF_AGENT_END] = now
+        ag.ag_leg[a] = -1
+    ag.ag_busy_since[a] = np.nan
+    ag.ag_busy[a] = False
+    if ag.gr_leaving[g] > 0:
+        ag.gr_leaving[g] -= 1
+        leave(dz, ag, ta, g, a, now)
         return
-    next_call(a, g, now, gq, gq_n, q_head, q_tail, q_live, lg_i, ag_busy_since, ag_busy, ag_leg, ag_order,
-              idle_buf, idle_head, idle_n, micro, ist)
+    next_call(dz, ag, a, g, now, sl.li, ist)
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def set_staffing(g, target, now, ag_busy_since, ag_busy, ag_leg, ag_order, lg_i,
-                 staffed, staffed_w, gr_present, gr_leaving, gr_since, g_off, g_maxa, id_used,
-                 gq, gq_n, q_head, q_tail, q_live, idle_buf, idle_head, idle_n, micro, ist,
-                 warmup, horizon, interval, n_int):
-    """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends."""
-    have = gr_present[g] - gr_leaving[g]
+@njit(**_JIT)
+def set_staffing(dz, ag, ta, sl, g, target, now, ist):
+    """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends
+    (Center.set_staffing)."""
+    have = ag.gr_present[g] - ag.gr_leaving[g]
     if target > have:
-        back = min(gr_leaving[g], target - have)
-        gr_leaving[g] -= back
+        back = min(ag.gr_leaving[g], target - have)
+        ag.gr_leaving[g] -= back
         new = target - have - back
         if new:
-            staffed_mark(g, now, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int)
-            gr_present[g] += new
+            staffed_mark(dz, ag, ta, g, now)
+            ag.gr_present[g] += new
             for _ in range(new):
                 a = -1
-                for j in range(g_maxa[g]):  # ids are reused lowest-first
-                    if not id_used[g_off[g] + j]:
-                        a = g_off[g] + j
+                for j in range(dz.g_maxa[g]):  # ids are reused lowest-first
+                    if not ag.id_used[ag.g_off[g] + j]:
+                        a = ag.g_off[g] + j
                         break
-                id_used[a] = True
-                ag_busy_since[a] = np.nan
-                ag_leg[a] = -1
-                next_call(a, g, now, gq, gq_n, q_head, q_tail, q_live, lg_i, ag_busy_since, ag_busy, ag_leg,
-                          ag_order, idle_buf, idle_head, idle_n, micro, ist)
+                ag.id_used[a] = True
+                ag.ag_busy_since[a] = np.nan
+                ag.ag_leg[a] = -1
+                next_call(dz, ag, a, g, now, sl.li, ist)
     elif target < have:
         drop = have - target
-        while drop and idle_n[g] > 0:  # the longest idle leave first
-            a = idle_pop(g, idle_buf, idle_head, idle_n)
-            leave(g, a, now, g_off, id_used, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval,
-                  n_int)
+        while drop and ag.idle_n[g] > 0:  # the longest idle leave first
+            leave(dz, ag, ta, g, idle_pop(ag, g), now)
             drop -= 1
-        gr_leaving[g] += drop
+        ag.gr_leaving[g] += drop
 
 
-@njit(cache=True, _nrt=False, error_model="numpy")
-def kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon):
-    """Add one finished (or still open at the end) contact to the window's KPI accumulators."""
-    arr = cf[c, CF_ARRIVAL]
-    if not (arr >= warmup and arr < horizon):
+# ---------------------------------------------------------------------------- tallies (records=False)
+@njit(**_JIT)
+def in_window(dz, arrival):
+    return arrival >= dz.warmup and arrival < dz.horizon
+
+
+@njit(**_JIT)
+def tally_leg(dz, ta, sl, c, tk):
+    """A closed (or, at the end, still open) leg into the queue, group and journey tallies
+    (metrics.queue_kpis, group_kpis, journey_flows)."""
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    if not in_window(dz, cf[c, CF_ARRIVAL]):
         return
-    kpi[K_OFFERED] += 1.0
+    G = ta.by_group.shape[0]
+    q = li[tk, LI_QUEUE]
+    out = li[tk, LI_OUTCOME]
+    w = lf[tk, LF_WAIT]
+    ta.by_queue[q, BQ_OFFERED] += 1.0
+    ta.by_queue[q, BQ_WAIT] += w
+    kind = li[tk, LI_KIND]
+    if kind == TRANSFER:
+        ta.by_queue[q, BQ_TRANSFER] += 1.0
+    elif kind == HANDOFF:
+        ta.by_queue[q, BQ_HANDOFF] += 1.0
+    leg = li[tk, LI_LEG]
+    ta.flow_in[leg, ci[c, CI_PREV_GROUP] + 1, q] += 1.0
+    if out == ANSWERED:
+        g = li[tk, LI_GROUP]
+        ta.by_queue[q, BQ_ANSWERED] += 1.0
+        ta.by_queue[q, BQ_ANSWERED_WAIT] += w
+        if w <= dz.sl_threshold + EPS:
+            ta.by_queue[q, BQ_WITHIN_SL] += 1.0
+        ta.by_group[g] += 1.0
+        ta.flow_out[leg, q, g] += 1.0
+    elif out == ABANDONED:
+        ta.by_queue[q, BQ_ABANDONED] += 1.0
+        ta.flow_out[leg, q, G] += 1.0
+    else:
+        ta.flow_out[leg, q, G + 1] += 1.0
+
+
+@njit(**_JIT)
+def tally_contact(dz, ta, sl, c):
+    """A finished (or, at the end, still open) contact into the window's KPI accumulators, the interval
+    tallies, the wait histogram and the journey's last step (metrics.contact_sums, interval_kpis, wait_cdf,
+    journey_flows)."""
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    kpi = ta.kpi
+    arr = cf[c, CF_ARRIVAL]
     out = ci[c, CI_OUTCOME]
-    handled = ci[c, CI_FIRST_GROUP] >= 0
-    first = ci[c, CI_ATTEMPT] == 0
     e = cf[c, CF_END]
     w = cf[c, CF_WAIT]
+    fw = cf[c, CF_ANSWERED_AT] - cf[c, CF_QARR]
+    # by interval of arrival: every contact
+    i = min(int(arr // dz.interval), dz.n_int - 1)
+    bi = ta.by_interval
+    bi[i, BI_OFFERED] += 1.0
+    bi[i, BI_WAIT] += w
+    if out == ANSWERED:
+        bi[i, BI_ANSWERED] += 1.0
+        bi[i, BI_FIRST_WAIT] += fw
+        if fw <= dz.sl_threshold + EPS:
+            bi[i, BI_WITHIN_SL] += 1.0
+    elif out == ABANDONED:
+        bi[i, BI_ABANDONED] += 1.0
+    if not in_window(dz, arr):
+        return
+    # the wait histogram: bin j holds waits within wait_grid[j] (and above the previous point)
+    grid = dz.wait_grid
+    j = 0
+    while j < grid.shape[0] and not w <= grid[j] + EPS:
+        j += 1
+    ta.wait_hist[j] += 1.0
+    # the journey's last step: from the last agent's group to the contact's ending
+    tk = ci[c, CI_TICKET]
+    if tk >= 0 and li[tk, LI_OUTCOME] == ANSWERED:
+        ending = 2
+        if out == ANSWERED:
+            ending = 0 if ci[c, CI_RESOLVED] else 1
+        ta.flow_end[li[tk, LI_LEG], li[tk, LI_GROUP], ending] += 1.0
+    kpi[K_OFFERED] += 1.0
+    handled = ci[c, CI_FIRST_GROUP] >= 0
+    first = ci[c, CI_ATTEMPT] == 0
     if out == ANSWERED:
         kpi[K_ANSWERED] += 1.0
-        fw = cf[c, CF_ANSWERED_AT] - cf[c, CF_QARR]
         kpi[K_FIRST_WAIT] += fw
-        if fw <= sl_threshold + 1e-9:
+        if fw <= dz.sl_threshold + EPS:
             kpi[K_WITHIN_SL] += 1.0
         kpi[K_WAIT_ANSWERED] += w
-        if w <= sl_threshold + 1e-9:
+        if w <= dz.sl_threshold + EPS:
             kpi[K_WITHIN_SL_CALLER] += 1.0
         if not math.isnan(e):
             kpi[K_ANSWERED_ENDED] += 1.0
@@ -401,466 +533,489 @@ def kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon):
         kpi[K_AGENT_TIME] += cf[c, CF_AGENT_TIME]
 
 
+# ---------------------------------------------------------------------------- event handlers
+@njit(**_JIT)
+def pend_next_arrival(dz, dm, ev, ist, stf, now):
+    """The arrivals process: the next first contact that is not deflected becomes the pending arrival, with
+    the next sequence number (SimpyModel.arrivals' next ``yield Step``)."""
+    while True:
+        t, ct, seq = rv.arrivals_pop(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns,
+                                     ev.nq)
+        if ct < 0:
+            ist[IS_ARR_CT] = -1
+            return
+        caller = ist[IS_CALLER]
+        ist[IS_CALLER] = caller + 1
+        share = deflect_share(t, dz.deflections)
+        if share > 0.0 and rv.uniform(rv.caller_key(dm.stream, ct, seq), 0, rv.DEFLECT, 0, 0) < share:
+            continue
+        stf[SF_ARR_T] = now + (t - now)
+        ist[IS_ARR_K] = P_ARRIVE * CLS_SHIFT + ist[IS_SEQ]
+        ist[IS_SEQ] += 1
+        ist[IS_ARR_CT] = ct
+        ist[IS_ARR_SEQ] = seq
+        ist[IS_ARR_ID] = caller
+        return
+
+
+@njit(**_JIT)
+def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
+    """A contact starts in slot ``c`` and enters the IVR (SimpyModel.contact, up to its first yield)."""
+    cf, ci = sl.cf, sl.ci
+    for x in range(N_CF):
+        cf[c, x] = 0.0
+    cf[c, CF_ARRIVAL] = now
+    cf[c, CF_QARR] = np.nan
+    cf[c, CF_ANSWERED_AT] = np.nan
+    cf[c, CF_END] = np.nan
+    ci[c, CI_CALLER] = caller
+    ci[c, CI_ATTEMPT] = k
+    ci[c, CI_CALL_TYPE] = ct
+    ci[c, CI_FIRST_QUEUE] = -1
+    ci[c, CI_FIRST_GROUP] = -1
+    ci[c, CI_TRANSFERS] = 0
+    ci[c, CI_HANDOFFS] = 0
+    ci[c, CI_REEXPL] = 0
+    ci[c, CI_NLEGS] = 0
+    ci[c, CI_OUTCOME] = IN_SYSTEM
+    ci[c, CI_LAST_QUEUE] = -1
+    ci[c, CI_LAST_GROUP] = -1
+    ci[c, CI_RESOLVED] = 0
+    ci[c, CI_PC] = PC_IVR
+    ci[c, CI_NEED] = 0
+    ci[c, CI_LEG] = 0
+    ci[c, CI_KIND] = FRESH
+    ci[c, CI_HOLDER] = -1
+    ci[c, CI_QUEUE] = -1
+    ci[c, CI_TICKET] = -1
+    ci[c, CI_AGENT] = -1
+    ci[c, CI_KEY] = ck
+    ci[c, CI_ROW] = row
+    ci[c, CI_PREV_GROUP] = -1
+    ci[c, CI_RETRY] = 0
+    # the IVR end: a FIFO ring, as a constant delay after a non-decreasing clock keeps it sorted
+    fmask = ev.ft.shape[0] - 1
+    x = (ist[IS_FH] + ist[IS_FN]) & fmask
+    ev.ft[x] = now + dz.ivr_time
+    ev.fk[x] = P_ARRIVE * CLS_SHIFT + ist[IS_SEQ]
+    ev.fc[x] = c
+    ist[IS_FN] += 1
+    ist[IS_SEQ] += 1
+
+
+@njit(**_JIT)
+def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
+    """The pending first contact arrives: the next one is made pending, then the contact starts."""
+    ct = ist[IS_ARR_CT]
+    seq = ist[IS_ARR_SEQ]
+    caller = ist[IS_ARR_ID]
+    pend_next_arrival(dz, dm, ev, ist, stf, now)
+    ck = rv.caller_key(dm.stream, ct, seq)
+    row = rv.needs_row(ck, dm.needs_cum[ct], dm.needs_rows[ct])
+    c = take_contact(records, sl, ist)
+    start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, 0)
+
+
+@njit(**_JIT)
+def on_retry(records, dz, dm, sl, ev, ist, now, old):
+    """A redial or callback: attempt k+1 of the caller of contact ``old`` (whose slot was kept for it)."""
+    ci = sl.ci
+    c = take_contact(records, sl, ist) if records else old
+    start_contact(records, dz, dm, sl, ev, ist, now, c, ci[old, CI_CALLER], ci[old, CI_CALL_TYPE], ci[old, CI_KEY],
+                  ci[old, CI_ROW], ci[old, CI_ATTEMPT] + 1)
+
+
+@njit(**_JIT)
+def on_patience(dz, ag, sl, ist, tk, seq):
+    """Patience runs out: the caller leaves the queue if still waiting (Center.patience_runs_out); the
+    sequence check guards against a recycled slot."""
+    li = sl.li
+    if li[tk, LI_STATE] == T_WAITING and li[tk, LI_PSEQ] == seq:
+        li[tk, LI_STATE] = T_DEAD
+        q = li[tk, LI_QUEUE]
+        queue_remove(ag, q, 0 if (li[tk, LI_KIND] != FRESH and dz.q_prio[q]) else 1, tk, li)
+        resume_now(ag, ist, li[tk, LI_CONTACT])
+
+
+@njit(**_JIT)
+def on_staff(dz, ag, ta, sl, ev, ist, now, i):
+    """Interval ``i`` starts: every group's staffing changes; the next change is scheduled
+    (SimpyModel.staffing)."""
+    for g in range(dz.speed.shape[0]):
+        set_staffing(dz, ag, ta, sl, g, dz.staffing[g, i], now, ist)
+    i += 1
+    if i < dz.n_int:
+        t = i * dz.interval
+        if t < dz.horizon:
+            schedule(ev, ist, now + (t - now), P_STAFF, (i << 3) | EV_STAFF)
+
+
+@njit(**_JIT)
+def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
+    """After a contact ends: the caller comes back (attempt k+1) with probability ``prob``, ``extra`` +
+    a delay later, if before the horizon (SimpyModel.retry)."""
+    ci = sl.ci
+    k = ci[c, CI_ATTEMPT]
+    ct = ci[c, CI_CALL_TYPE]
+    ck = ci[c, CI_KEY]
+    if k + 1 < dz.ct_max_attempts[ct] and rv.uniform(ck, k, rv.RETRY, 0, 0) < prob:
+        delay = extra + ddraw(dm, delay_row, ck, k, purpose, 0)
+        if now + delay < dz.horizon:
+            schedule(ev, ist, now + delay, P_ARRIVE, (c << 3) | EV_RETRY)
+            ci[c, CI_RETRY] = 1
+
+
+@njit(**_JIT)
+def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
+    """The contact process of slot ``c`` from program point ``lbl`` to its next yield or its end: the body of
+    SimpyModel.contact (each ``PC_*`` label is one of its yields, each ``L_*`` a place in it)."""
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    k = ci[c, CI_ATTEMPT]
+    ct = ci[c, CI_CALL_TYPE]
+    ck = ci[c, CI_KEY]
+    row = ci[c, CI_ROW]
+    n_needs = dm.n_needs[ct, row]
+    y_t = 0.0
+    y_pc = 0
+    rel_a = 0
+    rel_acw = 0.0
+    rel_next = 0
+    while True:
+        if lbl == PC_IVR:  # the menu is over: the option pressed leads to a queue
+            cf[c, CF_QARR] = now
+            opt = rv.option_pressed(ck, k, dm.needs[ct, row, 0], dm.misroute[ct], dm.n_skills)
+            ci[c, CI_QUEUE] = dz.route_entry[opt]
+            lbl = L_ENQUEUE
+        elif lbl == L_ENQUEUE:  # a queue leg opens (Center.enqueue, SimpyModel._leg_open)
+            q = ci[c, CI_QUEUE]
+            kind = ci[c, CI_KIND]
+            cls = 0 if (kind != FRESH and dz.q_prio[q]) else 1
+            old = ci[c, CI_TICKET]
+            if not records and old >= 0:  # the previous leg's slot is free now
+                free_leg(sl, ist, old)
+            tk = take_leg(records, sl, ist)
+            li[tk, LI_CONTACT] = c
+            li[tk, LI_LEG] = ci[c, CI_LEG]
+            li[tk, LI_QUEUE] = q
+            li[tk, LI_KIND] = kind
+            li[tk, LI_GROUP] = -1
+            li[tk, LI_AGENT] = -1
+            li[tk, LI_OUTCOME] = IN_SYSTEM
+            li[tk, LI_NEXT] = -1
+            li[tk, LI_PREV] = -1
+            li[tk, LI_STATE] = T_WAITING
+            li[tk, LI_AG] = -1
+            li[tk, LI_PSEQ] = -1
+            lf[tk, LF_ENTER] = now
+            lf[tk, LF_WAIT] = np.nan
+            lf[tk, LF_AGENT_END] = np.nan
+            lf[tk, LF_TALK] = 0.0
+            ci[c, CI_TICKET] = tk
+            a = -1
+            for j in range(dz.qg_n[q]):  # the longest idle agent of the first group with one
+                g = dz.qg[q, j]
+                if ag.idle_n[g] > 0:
+                    a = idle_pop(ag, g)
+                    break
+            if a >= 0:
+                connect(ag, tk, a, now, li, ist)
+            else:
+                queue_push(ag, q, cls, tk, li)
+            if ci[c, CI_NLEGS] == 0:
+                ci[c, CI_FIRST_QUEUE] = q
+            ci[c, CI_NLEGS] += 1
+            if a < 0:
+                if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
+                    p = ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, ci[c, CI_LEG])
+                    if math.isfinite(p):
+                        li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << 3) | EV_PATIENCE)
+                ci[c, CI_PC] = PC_WAIT
+                return
+            lbl = L_ANSWERED
+        elif lbl == PC_WAIT:  # resumed: answered, or patience ran out first
+            tk = ci[c, CI_TICKET]
+            if li[tk, LI_STATE] == T_CONNECTED:
+                lbl = L_ANSWERED
+                continue
+            wait = now - lf[tk, LF_ENTER]
+            lf[tk, LF_WAIT] = wait
+            li[tk, LI_OUTCOME] = ABANDONED
+            cf[c, CF_WAIT] += wait
+            if ci[c, CI_HOLDER] >= 0:
+                cf[c, CF_HOLD] += wait
+            if not records:
+                tally_leg(dz, ta, sl, c, tk)
+            ci[c, CI_OUTCOME] = ABANDONED
+            ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
+            cf[c, CF_END] = now
+            retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
+            ci[c, CI_PC] = PC_DONE
+            return
+        elif lbl == L_ANSWERED:  # an agent answered (SimpyModel._leg_close)
+            tk = ci[c, CI_TICKET]
+            a = li[tk, LI_AG]
+            g = ag.ag_group[a]
+            wait = now - lf[tk, LF_ENTER]
+            lf[tk, LF_WAIT] = wait
+            li[tk, LI_OUTCOME] = ANSWERED
+            cf[c, CF_WAIT] += wait
+            holder = ci[c, CI_HOLDER]
+            if holder >= 0:
+                cf[c, CF_HOLD] += wait
+            li[tk, LI_GROUP] = g
+            li[tk, LI_AGENT] = a - ag.g_off[g]
+            if not records:
+                tally_leg(dz, ta, sl, c, tk)
+            if ci[c, CI_FIRST_GROUP] < 0:
+                ci[c, CI_FIRST_GROUP] = g
+                cf[c, CF_ANSWERED_AT] = now
+            ci[c, CI_AGENT] = a
+            if holder >= 0:  # warm handoff: brief the teammate
+                y_t = now + dz.handoff_time
+                y_pc = PC_HANDOFF
+                lbl = L_YIELD
+            elif ci[c, CI_KIND] == TRANSFER:  # cold transfer: tell the story again
+                y_t = now + dz.reexplain_time
+                y_pc = PC_REEXPLAIN
+                lbl = L_YIELD
+            else:
+                cf[c, CF_ACW] = 0.0
+                lbl = L_LOOP
+        elif lbl == PC_HANDOFF:  # the briefing is over: the first agent is released
+            ci[c, CI_HANDOFFS] += 1
+            rel_a = ci[c, CI_HOLDER]
+            rel_acw = cf[c, CF_HOLDER_ACW]
+            rel_next = L_LOOP
+            ci[c, CI_HOLDER] = -1
+            cf[c, CF_ACW] = 0.0
+            lbl = L_RELEASE
+        elif lbl == PC_REEXPLAIN:
+            ci[c, CI_REEXPL] += 1
+            cf[c, CF_ACW] = 0.0
+            lbl = L_LOOP
+        elif lbl == L_LOOP:  # serve every need this agent can
+            need = ci[c, CI_NEED]
+            g = ag.ag_group[ci[c, CI_AGENT]]
+            if need < n_needs:
+                skill = dm.needs[ct, row, need]
+                sp = dz.speed[g, skill]
+                if sp > 0:
+                    y_t = now + ddraw(dm, dm.skill_talk[skill], ck, k, rv.TALK, need) / sp
+                    y_pc = PC_TALK
+                    lbl = L_YIELD
+                    continue
+            lbl = L_AFTER
+        elif lbl == PC_TALK:  # a need is served; its ACW is added to the agent's
+            need = ci[c, CI_NEED]
+            g = ag.ag_group[ci[c, CI_AGENT]]
+            skill = dm.needs[ct, row, need]
+            dt = ddraw(dm, dm.skill_talk[skill], ck, k, rv.TALK, need) / dz.speed[g, skill]
+            cf[c, CF_TALK] += dt
+            lf[ci[c, CI_TICKET], LF_TALK] += dt
+            cf[c, CF_ACW] += ddraw(dm, dm.skill_acw[skill], ck, k, rv.ACW, need)
+            ci[c, CI_NEED] = need + 1
+            lbl = L_LOOP
+        elif lbl == L_AFTER:  # done with this agent: finished, or the next need is not this agent's
+            a = ci[c, CI_AGENT]
+            g = ag.ag_group[a]
+            need = ci[c, CI_NEED]
+            ci[c, CI_LAST_GROUP] = g
+            if need == n_needs:
+                rel_a = a
+                rel_acw = cf[c, CF_ACW]
+                rel_next = L_FINISH
+                lbl = L_RELEASE
+                continue
+            skill = dm.needs[ct, row, need]
+            ci[c, CI_QUEUE] = dz.route_transfer[skill]
+            ci[c, CI_LEG] += 1
+            ci[c, CI_PREV_GROUP] = g
+            if dz.route_warm[skill]:
+                ci[c, CI_HOLDER] = a
+                cf[c, CF_HOLDER_ACW] = cf[c, CF_ACW]
+                ci[c, CI_KIND] = HANDOFF
+                lbl = L_ENQUEUE
+            else:
+                y_t = now + dz.transfer_time
+                y_pc = PC_TRANSFER
+                lbl = L_YIELD
+        elif lbl == PC_TRANSFER:  # the cold transfer is made: the agent is released, the caller re-queues
+            ci[c, CI_TRANSFERS] += 1
+            ci[c, CI_KIND] = TRANSFER
+            rel_a = ci[c, CI_AGENT]
+            rel_acw = cf[c, CF_ACW]
+            rel_next = L_ENQUEUE
+            lbl = L_RELEASE
+        elif lbl == L_YIELD:  # a phase with an agent: resume at its end
+            schedule(ev, ist, y_t, P_DEPART, (c << 3) | EV_RESUME)
+            ci[c, CI_PC] = y_pc
+            return
+        elif lbl == L_RELEASE:  # the caller leaves agent rel_a, who does rel_acw of after-call work
+            cf[c, CF_AGENT_TIME] += now + rel_acw - ag.ag_busy_since[rel_a]
+            if rel_acw > 0:
+                schedule(ev, ist, now + rel_acw, P_DEPART, (rel_a << 3) | EV_ACW)
+            else:
+                on_agent_free(records, dz, ag, ta, sl, rel_a, now, ist)
+            lbl = rel_next
+        else:  # L_FINISH: every need served
+            ci[c, CI_OUTCOME] = ANSWERED
+            ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
+            if rv.uniform(ck, k, rv.SURVEY, 0, 0) < dz.survey_take_rate:
+                cf[c, CF_SURVEY] = dz.survey_time
+            p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor
+                    * math.pow(dz.cold_factor, float(ci[c, CI_TRANSFERS])))
+            resolved = rv.uniform(ck, k, rv.RESOLVE, 0, 0) < p
+            ci[c, CI_RESOLVED] = 1 if resolved else 0
+            sv = cf[c, CF_SURVEY]
+            cf[c, CF_END] = now + sv
+            if not resolved:
+                retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_callback[ct], dm.ct_callback_delay[ct],
+                            rv.CALLBACK_DELAY, sv)
+            ci[c, CI_PC] = PC_DONE
+            return
+
+
 # ---------------------------------------------------------------------------- the event loop
-@njit(cache=True, _nrt=False, error_model="numpy")
-def event_loop(
-        records, horizon, warmup, interval, n_int, end_time, sl_threshold, ivr_time, transfer_time, reexplain_time,
-        handoff_time, survey_time, survey_take_rate, resolution_factor, cold_factor,
-        speed, gq, gq_n, qg, qg_n, q_prio, route_entry, route_transfer, route_warm, staffing, g_maxa, deflections,
-        ct_resolution, ct_callback, ct_redial, ct_max_attempts,
-        arrival, call_type, n_needs, needs, deflect_u, option, patience, talk, acw, resolve_u, retry_u,
-        redial_delay, callback_delay, survey_u,
-        g_off, ag_group, ag_busy_since, ag_busy, ag_leg, ag_order, id_used, gr_present, gr_leaving, gr_since,
-        idle_buf, idle_head, idle_n, micro, q_head, q_tail, q_live, busy, staffed, busy_w, staffed_w, kpi,
-        cf, ci, lf, li, c_free, l_free, ht, hk, hp, ft, fk, fc, ist, stf):
+@njit(**_JIT)
+def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
     """Process events until the end of the run (returns RUN_DONE) or until an array is full (returns
     which one; the driver grows it and calls again). Scalars live in ``ist``/``stf`` between calls.
 
     Timed steps come from three sources merged by the same (time, class, sequence) key: the binary heap;
-    the next first-contact arrival (one pending at a time, as SimPy's arrivals process); and the IVR ends,
-    a FIFO ring (``ft``/``fk``/``fc``), since a constant delay after a non-decreasing clock, scheduled in
-    sequence order, keeps them sorted by key."""
-    G = speed.shape[0]
-    n_callers = arrival.shape[0]
-    now = stf[0]
-    hn = ist[IS_HN]
-    seq = ist[IS_SEQ]
-    nc = ist[IS_NC]
-    nl = ist[IS_NL]
-    mh = ist[IS_MH]
-    nc_free = ist[IS_NCF]
-    nl_free = ist[IS_NLF]
-    arr_c = ist[IS_ARR_C]
-    arr_k = ist[IS_ARR_K]
-    arr_t = stf[1]
-    fh = ist[IS_FH]
-    fn = ist[IS_FN]
-    fmask = ft.shape[0] - 1
+    the pending first arrival (one at a time, as SimPy's arrivals process); and the IVR ends, a FIFO ring."""
+    now = stf[SF_NOW]
     if ist[IS_STARTED] == 0:
         # SimPy starts the staffing process, then the arrivals process, each scheduling its first step
         ist[IS_STARTED] = 1
-        if n_int > 0 and 0.0 < horizon:
-            hn = heap_push(ht, hk, hp, hn, now + (0.0 - now), P_STAFF * CLS_SHIFT + seq, EV_STAFF)
-            seq += 1
-        nxt = next_caller(0, arrival, deflect_u, deflections)
-        arr_c = -1
-        if nxt < n_callers:
-            arr_t = now + (arrival[nxt] - now)
-            arr_k = P_ARRIVE * CLS_SHIFT + seq
-            arr_c = nxt
-            seq += 1
+        if dz.n_int > 0 and 0.0 < dz.horizon:
+            schedule(ev, ist, now + (0.0 - now), P_STAFF, EV_STAFF)
+        rv.arrivals_start(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns, ev.nq)
+        pend_next_arrival(dz, dm, ev, ist, stf, now)
+    fmask = ev.ft.shape[0] - 1
     code = RUN_DONE
     while True:
+        c = -1
         # room for what one event can create; if not, return to the driver, which grows the arrays
-        if hn + 8 > ht.shape[0]:
+        if ist[IS_HN] + 8 > ev.ht.shape[0]:
             code = RUN_GROW_HEAP
-        elif (records or nc_free < 2) and nc + 2 > cf.shape[0]:
+        elif (records or ist[IS_NCF] < 2) and ist[IS_NC] + 2 > sl.cf.shape[0]:
             code = RUN_GROW_CONTACTS
-        elif (records or nl_free < 4) and nl + 4 > lf.shape[0]:
+        elif (records or ist[IS_NLF] < 4) and ist[IS_NL] + 4 > sl.lf.shape[0]:
             code = RUN_GROW_LEGS
-        elif fn + 2 > ft.shape[0]:
+        elif ist[IS_FN] + 2 > ev.ft.shape[0]:
             code = RUN_GROW_FIFO
         if code != RUN_DONE:
             break
 
-        c = -1
-        lbl = -1
-        if mh < ist[IS_MT]:
-            c = micro[mh]
-            mh += 1
-            lbl = PC_WAIT
+        if ist[IS_MH] < ist[IS_MT]:  # an instant event: a waiting caller resumes
+            c = ag.micro[ist[IS_MH]]
+            ist[IS_MH] += 1
+            advance(records, dz, dm, ag, ta, sl, ev, ist, c, PC_WAIT, now)
         else:
-            mh = 0
+            ist[IS_MH] = 0
             ist[IS_MT] = 0
             # the earliest of: heap top, pending arrival, IVR FIFO head
             src = -1
             bt = np.inf
             bk = 0
-            if hn > 0:
+            if ist[IS_HN] > 0:
                 src = 0
-                bt = ht[0]
-                bk = hk[0]
-            if arr_c >= 0 and (arr_t < bt or (arr_t == bt and arr_k < bk)):
-                src = 1
-                bt = arr_t
-                bk = arr_k
-            if fn > 0:
-                x = ft[fh]
-                if x < bt or (x == bt and fk[fh] < bk):
+                bt = ev.ht[0]
+                bk = ev.hk[0]
+            if ist[IS_ARR_CT] >= 0:
+                at = stf[SF_ARR_T]
+                ak = ist[IS_ARR_K]
+                if at < bt or (at == bt and ak < bk):
+                    src = 1
+                    bt = at
+                    bk = ak
+            if ist[IS_FN] > 0:
+                fh = ist[IS_FH]
+                x = ev.ft[fh]
+                if x < bt or (x == bt and ev.fk[fh] < bk):
                     src = 2
                     bt = x
-                    bk = fk[fh]
-            if src < 0 or bt >= end_time:
+                    bk = ev.fk[fh]
+            if src < 0 or bt >= dz.end_time:
                 break
             now = bt
-            key = bk
-            if src == 0:
-                pay = hp[0]
-                hn = heap_pop_fix(ht, hk, hp, hn)
-            elif src == 1:
-                pay = (arr_c << 3) | EV_ARRIVAL
-                arr_c = -1
+            stf[SF_NOW] = now
+            if src == 1:
+                on_arrival(records, dz, dm, sl, ev, ist, stf, now)
+                continue
+            if src == 2:
+                fh = ist[IS_FH]
+                c = ev.fc[fh]
+                ist[IS_FH] = (fh + 1) & fmask
+                ist[IS_FN] -= 1
+                advance(records, dz, dm, ag, ta, sl, ev, ist, c, PC_IVR, now)
             else:
-                pay = (fc[fh] << 3) | EV_RESUME
-                fh = (fh + 1) & fmask
-                fn -= 1
-            typ = pay & 7
-            pid = pay >> 3
-            if typ == EV_RESUME:
-                c = pid
-                lbl = ci[c, CI_PC]
-            elif typ == EV_PATIENCE:
-                tk = pid
-                # still waiting (the sequence check guards against a recycled slot): leave the queue
-                if li[tk, LI_STATE] == T_WAITING and li[tk, LI_PSEQ] == (key & SEQ_MASK):
-                    li[tk, LI_STATE] = T_DEAD
-                    q = li[tk, LI_QUEUE]
-                    queue_remove(q, 0 if (li[tk, LI_KIND] != FRESH and q_prio[q]) else 1, tk, q_head, q_tail,
-                                 q_live, li)
-                    micro[ist[IS_MT]] = li[tk, LI_CONTACT]
-                    ist[IS_MT] += 1
-                continue
-            elif typ == EV_ACW:
-                free_agent(pid, now, ag_group, ag_busy_since, ag_busy, ag_leg, ag_order, lf, li, records,
-                           busy, busy_w, staffed, staffed_w, gr_present, gr_leaving, gr_since, g_off, id_used,
-                           gq, gq_n, q_head, q_tail, q_live, idle_buf, idle_head, idle_n, micro, ist,
-                           warmup, horizon, interval, n_int)
-                continue
-            elif typ == EV_STAFF:
-                i = pid
-                for g in range(G):
-                    set_staffing(g, staffing[g, i], now, ag_busy_since, ag_busy, ag_leg, ag_order, li,
-                                 staffed, staffed_w, gr_present, gr_leaving, gr_since, g_off, g_maxa, id_used,
-                                 gq, gq_n, q_head, q_tail, q_live, idle_buf, idle_head, idle_n, micro, ist,
-                                 warmup, horizon, interval, n_int)
-                i += 1
-                if i < n_int:
-                    t = i * interval
-                    if t < horizon:
-                        hn = heap_push(ht, hk, hp, hn, now + (t - now), P_STAFF * CLS_SHIFT + seq,
-                                       (i << 3) | EV_STAFF)
-                        seq += 1
-                continue
-            else:  # EV_ARRIVAL or EV_RETRY: a contact starts
-                if typ == EV_ARRIVAL:
-                    caller = pid
-                    k = 0
-                    j = next_caller(caller + 1, arrival, deflect_u, deflections)
-                    if j < n_callers:
-                        arr_t = now + (arrival[j] - now)
-                        arr_k = P_ARRIVE * CLS_SHIFT + seq
-                        arr_c = j
-                        seq += 1
-                else:
-                    caller = pid >> 6
-                    k = pid & 63
-                c, nc, nc_free = take_slot(records, nc, nc_free, c_free)
-                for x in range(N_CF):
-                    cf[c, x] = 0.0
-                cf[c, CF_ARRIVAL] = now
-                cf[c, CF_QARR] = np.nan
-                cf[c, CF_ANSWERED_AT] = np.nan
-                cf[c, CF_END] = np.nan
-                ci[c, CI_CALLER] = caller
-                ci[c, CI_ATTEMPT] = k
-                ci[c, CI_CALL_TYPE] = call_type[caller]
-                ci[c, CI_FIRST_QUEUE] = -1
-                ci[c, CI_FIRST_GROUP] = -1
-                ci[c, CI_TRANSFERS] = 0
-                ci[c, CI_HANDOFFS] = 0
-                ci[c, CI_REEXPL] = 0
-                ci[c, CI_NLEGS] = 0
-                ci[c, CI_OUTCOME] = IN_SYSTEM
-                ci[c, CI_LAST_QUEUE] = -1
-                ci[c, CI_LAST_GROUP] = -1
-                ci[c, CI_RESOLVED] = 0
-                ci[c, CI_PC] = PC_IVR
-                ci[c, CI_NEED] = 0
-                ci[c, CI_LEG] = 0
-                ci[c, CI_KIND] = FRESH
-                ci[c, CI_HOLDER] = -1
-                ci[c, CI_QUEUE] = -1
-                ci[c, CI_TICKET] = -1
-                ci[c, CI_AGENT] = -1
-                x = (fh + fn) & fmask  # the IVR end
-                ft[x] = now + ivr_time
-                fk[x] = P_ARRIVE * CLS_SHIFT + seq
-                fc[x] = c
-                fn += 1
-                seq += 1
-                continue
-
-        # ------------------------------------------------ the contact process, from label lbl to its next yield
-        caller = ci[c, CI_CALLER]
-        k = ci[c, CI_ATTEMPT]
-        ct = ci[c, CI_CALL_TYPE]
-        y_t = 0.0
-        y_pc = 0
-        rel_a = 0
-        rel_acw = 0.0
-        rel_next = 0
-        while True:
-            if lbl == PC_IVR:
-                cf[c, CF_QARR] = now
-                ci[c, CI_QUEUE] = route_entry[option[caller, k]]
-                lbl = L_ENQUEUE
-            elif lbl == L_ENQUEUE:
-                q = ci[c, CI_QUEUE]
-                kind = ci[c, CI_KIND]
-                cls = 0 if (kind != FRESH and q_prio[q]) else 1
-                tk, nl, nl_free = take_slot(records, nl, nl_free, l_free)
-                li[tk, LI_CONTACT] = c
-                li[tk, LI_LEG] = ci[c, CI_LEG]
-                li[tk, LI_QUEUE] = q
-                li[tk, LI_KIND] = kind
-                li[tk, LI_GROUP] = -1
-                li[tk, LI_AGENT] = -1
-                li[tk, LI_OUTCOME] = IN_SYSTEM
-                li[tk, LI_NEXT] = -1
-                li[tk, LI_PREV] = -1
-                li[tk, LI_STATE] = T_WAITING
-                li[tk, LI_AG] = -1
-                li[tk, LI_PSEQ] = -1
-                lf[tk, LF_ENTER] = now
-                lf[tk, LF_WAIT] = np.nan
-                lf[tk, LF_AGENT_END] = np.nan
-                lf[tk, LF_TALK] = 0.0
-                old = ci[c, CI_TICKET]
-                if not records and old >= 0:  # the previous leg's slot is free now
-                    l_free[nl_free] = old
-                    nl_free += 1
-                ci[c, CI_TICKET] = tk
-                a = -1
-                for j in range(qg_n[q]):  # the longest idle agent of the first group with one
-                    g = qg[q, j]
-                    if idle_n[g] > 0:
-                        a = idle_pop(g, idle_buf, idle_head, idle_n)
-                        break
-                if a >= 0:
-                    connect(tk, a, now, ag_busy_since, ag_busy, ag_leg, ag_order, li, ist)
-                else:
-                    queue_push(q, cls, tk, q_head, q_tail, q_live, li)
-                if ci[c, CI_NLEGS] == 0:
-                    ci[c, CI_FIRST_QUEUE] = q
-                ci[c, CI_NLEGS] += 1
-                if a < 0:
-                    if ci[c, CI_HOLDER] < 0:
-                        p = patience[caller, k, ci[c, CI_LEG]]
-                        if math.isfinite(p):
-                            li[tk, LI_PSEQ] = seq
-                            hn = heap_push(ht, hk, hp, hn, now + p, P_ABANDON * CLS_SHIFT + seq,
-                                           (tk << 3) | EV_PATIENCE)
-                            seq += 1
-                    ci[c, CI_PC] = PC_WAIT
-                    break
-                lbl = L_ANSWERED
-            elif lbl == PC_WAIT:
-                tk = ci[c, CI_TICKET]
-                if li[tk, LI_STATE] == T_CONNECTED:
-                    lbl = L_ANSWERED
+                pay = ev.hp[0]
+                ist[IS_HN] = heap_pop_fix(ev.ht, ev.hk, ev.hp, ist[IS_HN])
+                typ = pay & 7
+                pid = pay >> 3
+                if typ == EV_RESUME:
+                    c = pid
+                    advance(records, dz, dm, ag, ta, sl, ev, ist, c, sl.ci[c, CI_PC], now)
+                elif typ == EV_PATIENCE:
+                    on_patience(dz, ag, sl, ist, pid, bk & SEQ_MASK)
                     continue
-                # patience ran out first
-                wait = now - lf[tk, LF_ENTER]
-                lf[tk, LF_WAIT] = wait
-                li[tk, LI_OUTCOME] = ABANDONED
-                cf[c, CF_WAIT] += wait
-                if ci[c, CI_HOLDER] >= 0:
-                    cf[c, CF_HOLD] += wait
-                ci[c, CI_OUTCOME] = ABANDONED
-                ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-                cf[c, CF_END] = now
-                if k + 1 < ct_max_attempts[ct] and retry_u[caller, k] < ct_redial[ct]:
-                    delay = redial_delay[caller, k]
-                    if now + delay < horizon:
-                        hn = heap_push(ht, hk, hp, hn, now + delay, P_ARRIVE * CLS_SHIFT + seq,
-                                       (((caller << 6) | (k + 1)) << 3) | EV_RETRY)
-                        seq += 1
-                ci[c, CI_PC] = PC_DONE
-                break
-            elif lbl == L_ANSWERED:
-                tk = ci[c, CI_TICKET]
-                a = li[tk, LI_AG]
-                g = ag_group[a]
-                wait = now - lf[tk, LF_ENTER]
-                lf[tk, LF_WAIT] = wait
-                li[tk, LI_OUTCOME] = ANSWERED
-                cf[c, CF_WAIT] += wait
-                holder = ci[c, CI_HOLDER]
-                if holder >= 0:
-                    cf[c, CF_HOLD] += wait
-                li[tk, LI_GROUP] = g
-                li[tk, LI_AGENT] = a - g_off[g]
-                if ci[c, CI_FIRST_GROUP] < 0:
-                    ci[c, CI_FIRST_GROUP] = g
-                    cf[c, CF_ANSWERED_AT] = now
-                ci[c, CI_AGENT] = a
-                if holder >= 0:  # warm handoff: brief the teammate
-                    y_t = now + handoff_time
-                    y_pc = PC_HANDOFF
-                    lbl = L_YIELD
-                elif ci[c, CI_KIND] == TRANSFER:  # cold transfer: tell the story again
-                    y_t = now + reexplain_time
-                    y_pc = PC_REEXPLAIN
-                    lbl = L_YIELD
-                else:
-                    cf[c, CF_ACW] = 0.0
-                    lbl = L_LOOP
-            elif lbl == PC_HANDOFF:
-                ci[c, CI_HANDOFFS] += 1
-                rel_a = ci[c, CI_HOLDER]  # the first agent is released
-                rel_acw = cf[c, CF_HOLDER_ACW]
-                rel_next = L_LOOP
-                ci[c, CI_HOLDER] = -1
-                cf[c, CF_ACW] = 0.0
-                lbl = L_RELEASE
-            elif lbl == PC_REEXPLAIN:
-                ci[c, CI_REEXPL] += 1
-                cf[c, CF_ACW] = 0.0
-                lbl = L_LOOP
-            elif lbl == L_LOOP:  # serve every need this agent can
-                need = ci[c, CI_NEED]
-                g = ag_group[ci[c, CI_AGENT]]
-                if need < n_needs[caller]:
-                    sp = speed[g, needs[caller, need]]
-                    if sp > 0:
-                        y_t = now + talk[caller, k, need] / sp
-                        y_pc = PC_TALK
-                        lbl = L_YIELD
-                        continue
-                lbl = L_AFTER
-            elif lbl == PC_TALK:
-                need = ci[c, CI_NEED]
-                g = ag_group[ci[c, CI_AGENT]]
-                dt = talk[caller, k, need] / speed[g, needs[caller, need]]
-                cf[c, CF_TALK] += dt
-                lf[ci[c, CI_TICKET], LF_TALK] += dt
-                cf[c, CF_ACW] += acw[caller, k, need]
-                ci[c, CI_NEED] = need + 1
-                lbl = L_LOOP
-            elif lbl == L_AFTER:
-                a = ci[c, CI_AGENT]
-                g = ag_group[a]
-                need = ci[c, CI_NEED]
-                ci[c, CI_LAST_GROUP] = g
-                if need == n_needs[caller]:
-                    rel_a = a
-                    rel_acw = cf[c, CF_ACW]
-                    rel_next = L_FINISH
-                    lbl = L_RELEASE
+                elif typ == EV_ACW:
+                    on_agent_free(records, dz, ag, ta, sl, pid, now, ist)
                     continue
-                skill = needs[caller, need]  # the next need is not this agent's
-                ci[c, CI_QUEUE] = route_transfer[skill]
-                ci[c, CI_LEG] += 1
-                if route_warm[skill]:
-                    ci[c, CI_HOLDER] = a
-                    cf[c, CF_HOLDER_ACW] = cf[c, CF_ACW]
-                    ci[c, CI_KIND] = HANDOFF
-                    lbl = L_ENQUEUE
-                else:
-                    y_t = now + transfer_time
-                    y_pc = PC_TRANSFER
-                    lbl = L_YIELD
-            elif lbl == PC_TRANSFER:
-                ci[c, CI_TRANSFERS] += 1
-                ci[c, CI_KIND] = TRANSFER
-                rel_a = ci[c, CI_AGENT]
-                rel_acw = cf[c, CF_ACW]
-                rel_next = L_ENQUEUE
-                lbl = L_RELEASE
-            elif lbl == L_YIELD:  # a phase with an agent: resume at its end
-                hn = heap_push(ht, hk, hp, hn, y_t, P_DEPART * CLS_SHIFT + seq, (c << 3) | EV_RESUME)
-                seq += 1
-                ci[c, CI_PC] = y_pc
-                break
-            elif lbl == L_RELEASE:  # the caller leaves agent rel_a, who does rel_acw of after-call work
-                cf[c, CF_AGENT_TIME] += now + rel_acw - ag_busy_since[rel_a]
-                if rel_acw > 0:
-                    hn = heap_push(ht, hk, hp, hn, now + rel_acw, P_DEPART * CLS_SHIFT + seq, (rel_a << 3) | EV_ACW)
-                    seq += 1
-                else:
-                    free_agent(rel_a, now, ag_group, ag_busy_since, ag_busy, ag_leg, ag_order, lf, li, records,
-                               busy, busy_w, staffed, staffed_w, gr_present, gr_leaving, gr_since, g_off, id_used,
-                               gq, gq_n, q_head, q_tail, q_live, idle_buf, idle_head, idle_n, micro, ist,
-                               warmup, horizon, interval, n_int)
-                lbl = rel_next
-            else:  # L_FINISH: every need served
-                ci[c, CI_OUTCOME] = ANSWERED
-                ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-                done = now
-                if survey_u[caller, k] < survey_take_rate:
-                    cf[c, CF_SURVEY] = survey_time
-                p = min(1.0, ct_resolution[ct] * resolution_factor * math.pow(cold_factor, float(ci[c, CI_TRANSFERS])))
-                resolved = resolve_u[caller, k] < p
-                ci[c, CI_RESOLVED] = 1 if resolved else 0
-                sv = cf[c, CF_SURVEY]
-                cf[c, CF_END] = done + sv
-                if not resolved and k + 1 < ct_max_attempts[ct] and retry_u[caller, k] < ct_callback[ct]:
-                    delay = sv + callback_delay[caller, k]
-                    if now + delay < horizon:
-                        hn = heap_push(ht, hk, hp, hn, now + delay, P_ARRIVE * CLS_SHIFT + seq,
-                                       (((caller << 6) | (k + 1)) << 3) | EV_RETRY)
-                        seq += 1
-                ci[c, CI_PC] = PC_DONE
-                break
-
-        if ci[c, CI_PC] == PC_DONE:
-            if not records:  # count it now and recycle its slots
-                kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon)
-                tk = ci[c, CI_TICKET]
-                if tk >= 0:
-                    l_free[nl_free] = tk
-                    nl_free += 1
-                c_free[nc_free] = c
-                nc_free += 1
-
-    stf[0] = now
-    ist[IS_HN] = hn
-    ist[IS_SEQ] = seq
-    ist[IS_NC] = nc
-    ist[IS_NL] = nl
-    ist[IS_MH] = mh
-    ist[IS_NCF] = nc_free
-    ist[IS_NLF] = nl_free
-    ist[IS_ARR_C] = arr_c
-    ist[IS_ARR_K] = arr_k
-    stf[1] = arr_t
-    ist[IS_FH] = fh
-    ist[IS_FN] = fn
+                elif typ == EV_STAFF:
+                    on_staff(dz, ag, ta, sl, ev, ist, now, pid)
+                    continue
+                else:  # EV_RETRY
+                    on_retry(records, dz, dm, sl, ev, ist, now, pid)
+                    continue
+        if sl.ci[c, CI_PC] == PC_DONE and not records:  # count it now and recycle its slots
+            tally_contact(dz, ta, sl, c)
+            tk = sl.ci[c, CI_TICKET]
+            if tk >= 0:
+                free_leg(sl, ist, tk)
+                sl.ci[c, CI_TICKET] = -1
+            if sl.ci[c, CI_RETRY] == 0:  # a slot with a retry pending is reused by it
+                sl.c_free[ist[IS_NCF]] = c
+                ist[IS_NCF] += 1
+    stf[SF_NOW] = now
     return code
 
 
 # ---------------------------------------------------------------------------- the end of the run
-@njit(cache=True, _nrt=False, error_model="numpy")
-def finish(records, end_time, warmup, horizon, interval, n_int, sl_threshold, ag_group, ag_busy_since, busy_order,
-           gr_present, gr_since, busy, staffed, busy_w, staffed_w, kpi, cf, ci, lf, li, live, nc, nl):
+@njit(**_JIT)
+def finish(records, dz, ag, ta, sl, busy_order, live, nc, nl):
     """Callers still waiting get their wait up to the end; busy and present agent time is counted up to it.
 
     ``busy_order``: agents still busy, in the order they answered (the SimPy engine's dict order);
-    ``live`` (records=False): the contact slots still in the system, which are counted in the KPIs here.
+    ``live`` (records=False): the contact slots still in the system, which are tallied here.
     """
-    now = end_time
+    now = dz.end_time
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
     if records:
         for tk in range(nl):
             if li[tk, LI_OUTCOME] == IN_SYSTEM and math.isnan(lf[tk, LF_WAIT]):
-                lf[tk, LF_WAIT] = end_time - lf[tk, LF_ENTER]
+                lf[tk, LF_WAIT] = now - lf[tk, LF_ENTER]
                 cf[li[tk, LI_CONTACT], CF_WAIT] += lf[tk, LF_WAIT]
                 if li[tk, LI_KIND] == HANDOFF:  # still on hold with an agent
                     cf[li[tk, LI_CONTACT], CF_HOLD] += lf[tk, LF_WAIT]
     else:
         for c in range(nc):
-            if live[c]:
+            if live[c] and ci[c, CI_PC] != PC_DONE:
                 tk = ci[c, CI_TICKET]
                 if tk >= 0 and li[tk, LI_OUTCOME] == IN_SYSTEM and math.isnan(lf[tk, LF_WAIT]):
-                    lf[tk, LF_WAIT] = end_time - lf[tk, LF_ENTER]
+                    lf[tk, LF_WAIT] = now - lf[tk, LF_ENTER]
                     cf[c, CF_WAIT] += lf[tk, LF_WAIT]
                     if li[tk, LI_KIND] == HANDOFF:
                         cf[c, CF_HOLD] += lf[tk, LF_WAIT]
-                kpi_add_contact(kpi, cf, ci, c, sl_threshold, warmup, horizon)
+                    tally_leg(dz, ta, sl, c, tk)
+                tally_contact(dz, ta, sl, c)
     for x in range(busy_order.shape[0]):
         a = busy_order[x]
-        clock_add(busy, busy_w, ag_group[a], ag_busy_since[a], now, 1.0, warmup, horizon, interval, n_int)
-    for g in range(gr_present.shape[0]):
-        staffed_mark(g, now, gr_present, gr_since, staffed, staffed_w, warmup, horizon, interval, n_int)
+        clock_add(ta.busy, ta.busy_w, ag.ag_group[a], ag.ag_busy_since[a], now, 1.0, dz.warmup, dz.horizon,
+                  dz.interval, dz.n_int)
+    for g in range(ag.gr_present.shape[0]):
+        staffed_mark(dz, ag, ta, g, now)
 
 
 # ---------------------------------------------------------------------------- the driver (plain Python)
@@ -870,110 +1025,72 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return b
 
 
-def run_kernel(
-        records,
-        # time frame and design scalars
-        horizon, warmup, interval, n_int, end_time, sl_threshold, ivr_time, transfer_time, reexplain_time,
-        handoff_time, survey_time, survey_take_rate, resolution_factor, cold_factor,
-        # design arrays
-        speed, gq, gq_n, qg, qg_n, q_prio, route_entry, route_transfer, route_warm, staffing, g_maxa, deflections,
-        ct_resolution, ct_callback, ct_redial, ct_max_attempts,
-        # demand
-        arrival, call_type, n_needs, needs, deflect_u, option, patience, talk, acw, resolve_u, retry_u,
-        redial_delay, callback_delay, survey_u,
-        # initial capacities
-        cap_contacts, cap_legs, small=False):
+def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts: int, cap_legs: int,
+               small: bool = False):
     """One replication: allocate the state, run the compiled event loop (growing arrays when it asks), finish.
 
-    Returns (contact floats, contact ints, leg floats, leg ints, busy, staffed, busy_window, staffed_window,
-    kpi); with ``records=False`` the record arrays are empty and ``kpi`` holds the window's accumulators
-    (:data:`KPI_FIELDS`). Allocation lives here, in numpy, so that only the loop itself is compiled.
-    ``small`` (tests): start every growable array tiny, to exercise the growth paths.
+    Returns (slots, tallies, nc, nl): the record arrays (rows 0..nc-1 and 0..nl-1 when ``records``) and the
+    tallies (agent time always; the rest only without records). ``n_legs``: legs a contact can have at
+    most (journey tallies). ``small`` (tests): start every growable array tiny, to exercise the growth paths.
     """
-    G = speed.shape[0]
-    Q = qg.shape[0]
+    G = dz.speed.shape[0]
+    Q = dz.qg.shape[0]
+    C = dm.ct_seg.shape[0] - 1
+    g_maxa = dz.g_maxa
     # agents: global index = g_off[g] + id, ids 0 .. g_maxa[g]-1
     g_off = np.zeros(G + 1, np.int64)
     g_off[1:] = np.cumsum(g_maxa)
     A = int(g_off[G])
-    ag_group = np.repeat(np.arange(G, dtype=np.int64), g_maxa)
-    ag_busy_since = np.full(A, np.nan)
-    ag_busy = np.zeros(A, np.bool_)
-    ag_leg = np.full(A, -1, np.int64)
-    ag_order = np.zeros(A, np.int64)
-    id_used = np.zeros(A, np.bool_)
-    gr_present = np.zeros(G, np.int64)
-    gr_leaving = np.zeros(G, np.int64)
-    gr_since = np.zeros(G)
-    idle_buf = np.zeros((G, max(1, int(g_maxa.max(initial=1)))), np.int64)
-    idle_head = np.zeros(G, np.int64)
-    idle_n = np.zeros(G, np.int64)
-    micro = np.zeros(A + 8, np.int64)
-    ist = np.zeros(N_IS, np.int64)  # integer scalars of the event loop (IS_*)
-    stf = np.zeros(2)               # the clock, the pending arrival's time
-    # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
-    q_head = np.full(2 * Q, -1, np.int64)
-    q_tail = np.full(2 * Q, -1, np.int64)
-    q_live = np.zeros(Q, np.int64)
-    # agent time and KPI accumulators
-    busy = np.zeros((G, n_int + 1))
-    staffed = np.zeros((G, n_int + 1))
-    busy_w = np.zeros(G)
-    staffed_w = np.zeros(G)
-    kpi = np.zeros(N_KPI)
-    # records (or, without records, recycled process slots) and their free lists
+    ag = AGENTS(
+        g_off=g_off, ag_group=np.repeat(np.arange(G, dtype=np.int64), g_maxa), ag_busy_since=np.full(A, np.nan),
+        ag_busy=np.zeros(A, np.bool_), ag_leg=np.full(A, -1, np.int64), ag_order=np.zeros(A, np.int64),
+        id_used=np.zeros(A, np.bool_), gr_present=np.zeros(G, np.int64), gr_leaving=np.zeros(G, np.int64),
+        gr_since=np.zeros(G), idle_buf=np.zeros((G, max(1, int(g_maxa.max(initial=1)))), np.int64),
+        idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64), micro=np.zeros(A + 8, np.int64),
+        # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
+        q_head=np.full(2 * Q, -1, np.int64), q_tail=np.full(2 * Q, -1, np.int64), q_live=np.zeros(Q, np.int64))
+    n_int = dz.n_int
+    L = n_legs if not records else 1
+    ta = TALLY(
+        busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
+        kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
+        by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
+        flow_out=np.zeros((L, Q, G + 2)), flow_end=np.zeros((L, G, 3)))
     cap_c, cap_l, cap_h = (4, 4, 16) if small else (max(cap_contacts, 16), max(cap_legs, 16), 1024)
-    cf = np.empty((cap_c, N_CF))
-    ci = np.empty((cap_c, N_CI), np.int64)
-    lf = np.empty((cap_l, N_LF))
-    li = np.empty((cap_l, N_LI), np.int64)
-    c_free = np.empty(cf.shape[0], np.int64)
-    l_free = np.empty(lf.shape[0], np.int64)
-    # the event heap
-    ht = np.empty(cap_h)
-    hk = np.empty(cap_h, np.int64)
-    hp = np.empty(cap_h, np.int64)
-    # the IVR-end FIFO ring (capacity a power of two)
-    ft = np.empty(cap_h)
-    fk = np.empty(cap_h, np.int64)
-    fc = np.empty(cap_h, np.int64)
-
+    sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),
+               li=np.empty((cap_l, N_LI), np.int64), c_free=np.empty(cap_c, np.int64), l_free=np.empty(cap_l, np.int64))
+    # the event heap, the IVR-end FIFO ring (capacity a power of two), the pending caller of each call type
+    ev = EVENTS(ht=np.empty(cap_h), hk=np.empty(cap_h, np.int64), hp=np.empty(cap_h, np.int64), ft=np.empty(cap_h),
+                fk=np.empty(cap_h, np.int64), fc=np.empty(cap_h, np.int64), nt=np.empty(C), ns=np.empty(C, np.int64),
+                nq=np.empty(C, np.int64))
+    ist = np.zeros(N_IS, np.int64)
+    stf = np.zeros(2)
     while True:
-        code = event_loop(
-            records, horizon, warmup, interval, n_int, end_time, sl_threshold, ivr_time, transfer_time,
-            reexplain_time, handoff_time, survey_time, survey_take_rate, resolution_factor, cold_factor,
-            speed, gq, gq_n, qg, qg_n, q_prio, route_entry, route_transfer, route_warm, staffing, g_maxa,
-            deflections, ct_resolution, ct_callback, ct_redial, ct_max_attempts,
-            arrival, call_type, n_needs, needs, deflect_u, option, patience, talk, acw, resolve_u, retry_u,
-            redial_delay, callback_delay, survey_u,
-            g_off, ag_group, ag_busy_since, ag_busy, ag_leg, ag_order, id_used, gr_present, gr_leaving, gr_since,
-            idle_buf, idle_head, idle_n, micro, q_head, q_tail, q_live, busy, staffed, busy_w, staffed_w, kpi,
-            cf, ci, lf, li, c_free, l_free, ht, hk, hp, ft, fk, fc, ist, stf)
+        code = event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf)
         if code == RUN_DONE:
             break
         if code == RUN_GROW_HEAP:
             n = int(ist[IS_HN])
-            ht, hk, hp = _grow(ht, n), _grow(hk, n), _grow(hp, n)
+            ev = ev._replace(ht=_grow(ev.ht, n), hk=_grow(ev.hk, n), hp=_grow(ev.hp, n))
         elif code == RUN_GROW_CONTACTS:
             n = int(ist[IS_NC])
-            cf, ci, c_free = _grow(cf, n), _grow(ci, n), _grow(c_free, int(ist[IS_NCF]))
+            sl = sl._replace(cf=_grow(sl.cf, n), ci=_grow(sl.ci, n), c_free=_grow(sl.c_free, int(ist[IS_NCF])))
         elif code == RUN_GROW_LEGS:
             n = int(ist[IS_NL])
-            lf, li, l_free = _grow(lf, n), _grow(li, n), _grow(l_free, int(ist[IS_NLF]))
+            sl = sl._replace(lf=_grow(sl.lf, n), li=_grow(sl.li, n), l_free=_grow(sl.l_free, int(ist[IS_NLF])))
         else:  # unroll the ring into a twice larger one
             h, n = int(ist[IS_FH]), int(ist[IS_FN])
-            order = (h + np.arange(n)) % ft.shape[0]
-            ft, fk, fc = (np.concatenate([a[order], np.empty(2 * a.shape[0] - n, a.dtype)]) for a in (ft, fk, fc))
+            order = (h + np.arange(n)) % ev.ft.shape[0]
+            ft, fk, fc = (np.concatenate([a[order], np.empty(2 * a.shape[0] - n, a.dtype)])
+                          for a in (ev.ft, ev.fk, ev.fc))
+            ev = ev._replace(ft=ft, fk=fk, fc=fc)
             ist[IS_FH] = 0
     nc, nl = int(ist[IS_NC]), int(ist[IS_NL])
     live = np.zeros(nc, np.bool_)
     if not records:
         live[:] = True
-        live[c_free[: int(ist[IS_NCF])]] = False
-    busy_agents = np.flatnonzero(ag_busy)
-    busy_order = busy_agents[np.argsort(ag_order[busy_agents], kind="stable")].astype(np.int64)
-    finish(records, end_time, warmup, horizon, interval, n_int, sl_threshold, ag_group, ag_busy_since, busy_order,
-           gr_present, gr_since, busy, staffed, busy_w, staffed_w, kpi, cf, ci, lf, li, live, nc, nl)
-    if records:
-        return cf[:nc], ci[:nc], lf[:nl], li[:nl], busy, staffed, busy_w, staffed_w, kpi
-    return cf[:0], ci[:0], lf[:0], li[:0], busy, staffed, busy_w, staffed_w, kpi
+        live[sl.c_free[: int(ist[IS_NCF])]] = False
+    busy_agents = np.flatnonzero(ag.ag_busy)
+    busy_order = busy_agents[np.argsort(ag.ag_order[busy_agents], kind="stable")].astype(np.int64)
+    finish(records, dz, ag, ta, sl, busy_order, live, nc, nl)
+    return sl, ta, nc, nl

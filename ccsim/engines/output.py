@@ -33,6 +33,42 @@ LEG_COLUMNS: dict[str, str] = {
 }
 
 
+#: the window sums the kernel accumulates (the first of ccsim.kpis.SUMS; the rest are agent time)
+CONTACT_SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum",
+                "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
+                "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
+                "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
+                "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum")
+#: sums by interval of arrival (every contact), and by queue (every leg of a contact in the window)
+INTERVAL_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum")
+QUEUE_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum", "transferred_in",
+              "handed_off_in")
+#: waiting-time grid (seconds) of the wait CDF
+WAIT_GRID = (0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800)
+#: how a journey ends after its last agent (flow_end's last axis)
+ENDINGS = ("resolved", "unresolved", "still talking")
+
+
+@dataclass
+class Tallies:
+    """Everything the KPI tables of one replication are made of, without records: made in the records-free
+    kernel as contacts end, or from records by ccsim.metrics.tallies (tested equal). Window = contacts
+    arriving in [warmup, horizon)."""
+
+    window: np.ndarray        # (len(CONTACT_SUMS),) window sums
+    by_interval: np.ndarray   # (n_intervals, len(INTERVAL_SUMS)) by interval of arrival, every contact
+    by_queue: np.ndarray      # (Q, len(QUEUE_SUMS)) legs of window contacts by queue
+    by_group: np.ndarray      # (G,) legs of window contacts answered by each group
+    wait_hist: np.ndarray     # (len(WAIT_GRID) + 1,) window contacts by the first grid point their wait is within
+    flow_in: np.ndarray       # (L, G + 1, Q) leg l entered queue q from the IVR (0) or after group g (g + 1)
+    flow_out: np.ndarray      # (L, Q, G + 2) leg l left queue q to group g, abandoned (G), still waiting (G + 1)
+    flow_end: np.ndarray      # (L, G, len(ENDINGS)) the contact ended after group g's agent on leg l
+    busy: np.ndarray          # as RunOutput
+    staffed: np.ndarray
+    busy_window: np.ndarray
+    staffed_window: np.ndarray
+
+
 def agent_sums(busy_window: np.ndarray, staffed_window: np.ndarray, comp: Compiled) -> dict[str, float]:
     """The agent-side window sums of :data:`ccsim.kpis.SUMS`: busy and present agent-seconds, and their cost."""
     return {"busy": float(busy_window.sum()), "staffed": float(staffed_window.sum()),

@@ -2,7 +2,8 @@
 
 Callers are SimPy processes (IVR, queue, agent, transfer or handoff, survey); agents and queues belong to
 a :class:`Center` that dispatches calls the instant an agent or a call becomes available. Every random
-quantity comes from the pre-sampled :class:`~ccsim.demand.DemandSample`; this engine draws nothing.
+quantity is a :class:`~ccsim.demand.Caller`'s, drawn on demand from the caller's key by the same compiled
+functions the numba kernel calls (:mod:`ccsim.variates`).
 Simultaneous events follow the documented order (staffing, departures, abandonments, arrivals, then
 the order they were scheduled): each timed step is scheduled with its priority class.
 """
@@ -17,7 +18,8 @@ import numpy as np
 import simpy
 from simpy.events import Event
 
-from ..demand import DemandSample
+from .. import variates as rv
+from ..demand import Caller, check_replication_size
 from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
 from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
@@ -205,8 +207,11 @@ class Center:
 class SimpyModel:
     """One replication: the center, its staffing, and a process per caller contact."""
 
-    def __init__(self, comp: Compiled, demand: DemandSample):
-        self.comp, self.d = comp, demand
+    def __init__(self, comp: Compiled, seed: int, rep: int):
+        self.comp, self.dem = comp, comp.demand
+        self.stream = int(rv.stream_key(seed, rep))
+        self.busy = self.dem.busyness(self.stream)
+        check_replication_size(self.dem, self.busy, seed, rep)
         self.env = simpy.Environment()
         self.clock = AgentClock(comp)
         self.contacts: list[Contact] = []
@@ -225,31 +230,41 @@ class SimpyModel:
                 self.center.set_staffing(g, int(c.staffing[g, i]))
 
     def arrivals(self):
-        """First contacts, in arrival order; callers deflected by a proactive notification never call."""
-        d, c = self.d, self.comp
-        for caller in range(d.n_callers):
-            t = float(d.arrival[caller])
-            if d.deflect_u[caller] < c.deflect_share(t):
+        """First contacts, generated one at a time in arrival order (the next caller of every call type is
+        pending; the earliest comes first); callers deflected by a proactive notification never call."""
+        dem, c = self.dem, self.comp
+        C = len(c.call_types)
+        pending = (np.empty(C), np.empty(C, np.int64), np.empty(C, np.int64))  # time, segment, number
+        segs = (self.stream, self.busy, dem.seg_end, dem.seg_rate, dem.seg_day, dem.ct_seg)
+        rv.arrivals_start(*segs, *pending)
+        caller_id = 0
+        while True:
+            t, ct, seq = rv.arrivals_pop(*segs, *pending)
+            if ct < 0:
+                return
+            caller = Caller(dem, self.stream, caller_id, int(ct), int(seq))
+            caller_id += 1
+            if caller.deflected(c.deflect_share(t)):
                 continue
             yield Step(self.env, t - self.env.now, P_ARRIVE)
             self.env.process(self.contact(caller, 0))
 
-    def retry(self, caller: int, attempt: int, delay: float) -> None:
+    def retry(self, caller: Caller, attempt: int, delay: float) -> None:
         """A redial or a callback: the same caller comes back as a new contact, if before the horizon."""
         if self.env.now + delay < self.comp.horizon:
             Step(self.env, delay, P_ARRIVE).callbacks.append(
                 lambda _e: self.env.process(self.contact(caller, attempt)))
 
-    def contact(self, caller: int, k: int):
+    def contact(self, caller: Caller, k: int):
         """One contact: IVR, then queue legs until every need is served or the caller hangs up."""
-        env, c, d, center = self.env, self.comp, self.d, self.center
-        rec = Contact(len(self.contacts), caller, k, int(d.call_type[caller]), env.now)
+        env, c, center = self.env, self.comp, self.center
+        rec = Contact(len(self.contacts), caller.id, k, caller.call_type, env.now)
         self.contacts.append(rec)
-        needs, n_needs = d.needs[caller], int(d.n_needs[caller])
+        needs, n_needs = caller.needs, len(caller.needs)
 
         yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
         rec.queue_arrival = env.now
-        queue = int(c.route_entry[d.option[caller, k]])
+        queue = int(c.route_entry[caller.option(k)])
         need, leg, kind = 0, 0, FRESH
         holder: Agent | None = None                                # agent holding the caller (warm)
         holder_acw = 0.0
@@ -257,8 +272,9 @@ class SimpyModel:
             ticket = center.enqueue(rec, queue, kind, leg)
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
-                if holder is None and math.isfinite(d.patience[caller, k, leg]):
-                    Step(env, float(d.patience[caller, k, leg]), P_ABANDON).callbacks.append(
+                patience = caller.patience(k, leg) if holder is None else math.inf  # held: never hangs up
+                if math.isfinite(patience):
+                    Step(env, patience, P_ABANDON).callbacks.append(
                         lambda _e, t=ticket: center.patience_runs_out(t))
                 yield ticket.done                                  # on hold with an agent: never abandons
                 if ticket.agent is None:                           # patience ran out first
@@ -266,8 +282,8 @@ class SimpyModel:
                     rec.outcome, rec.last_queue = ABANDONED, queue
                     rec.end = env.now
                     p = c.ct_redial[rec.call_type]
-                    if k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < p:
-                        self.retry(caller, k + 1, float(d.redial_delay[caller, k]))
+                    if k + 1 < c.ct_max_attempts[rec.call_type] and caller.u(k, rv.RETRY) < p:
+                        self.retry(caller, k + 1, caller.redial_delay(k))
                     return
             agent = ticket.agent
             self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
@@ -283,11 +299,11 @@ class SimpyModel:
             acw = 0.0
             g = agent.group
             while need < n_needs and c.speed[g, needs[need]] > 0:  # serve every need this agent can
-                talk = float(d.talk[caller, k, need]) / c.speed[g, needs[need]]
+                talk = caller.talk(k, need) / c.speed[g, needs[need]]
                 yield Step(env, talk, P_DEPART)
                 rec.talk_time += talk
                 self.legs[leg_row][LEG_TALK] += talk
-                acw += float(d.acw[caller, k, need])
+                acw += caller.acw(k, need)
                 need += 1
             rec.last_group = g
             if need == n_needs:
@@ -306,13 +322,14 @@ class SimpyModel:
 
         rec.outcome, rec.last_queue = ANSWERED, queue
         done = env.now
-        if d.survey_u[caller, k] < c.survey_take_rate:
+        if caller.u(k, rv.SURVEY) < c.survey_take_rate:
             rec.survey = c.survey_time
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
-        rec.resolved = bool(d.resolve_u[caller, k] < p)
+        rec.resolved = bool(caller.u(k, rv.RESOLVE) < p)
         rec.end = done + rec.survey
-        if not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type] and d.retry_u[caller, k] < c.ct_callback[rec.call_type]:
-            self.retry(caller, k + 1, rec.survey + float(d.callback_delay[caller, k]))
+        if (not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type]
+                and caller.u(k, rv.RETRY) < c.ct_callback[rec.call_type]):
+            self.retry(caller, k + 1, rec.survey + caller.callback_delay(k))
 
     # ---------------------------------------------------------------- bookkeeping
     def _release(self, rec: Contact, agent: Agent, acw: float) -> None:
@@ -366,6 +383,6 @@ class SimpyModel:
         return RunOutput(contacts, legs, ck.busy, ck.staffed, ck.busy_window, ck.staffed_window)
 
 
-def run_simpy(comp: Compiled, demand: DemandSample) -> RunOutput:
-    """Simulate one replication with the SimPy reference engine."""
-    return SimpyModel(comp, demand).run()
+def run_simpy(comp: Compiled, seed: int, rep: int = 0) -> RunOutput:
+    """Simulate replication ``rep`` of ``seed`` with the SimPy reference engine."""
+    return SimpyModel(comp, seed, rep).run()
