@@ -20,8 +20,10 @@ MAX_SECONDS = 1e9
 #: coefficients of variation (lognormal, gamma): below MIN_CV use a deterministic time; above MAX_CV the
 #: samples are almost all 0 or astronomically large, which no call center produces
 MIN_CV, MAX_CV = 1e-6, 100.0
+#: Weibull shapes: below 0.05 the mean is astronomically larger than the median; above 100 use a fixed time
+MIN_SHAPE, MAX_SHAPE = 0.05, 100.0
 #: the distributions, in the order of their codes in compiled scenarios (append only)
-KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical")
+KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical", "weibull")
 #: observed values an empirical distribution may hold
 MAX_EMPIRICAL_VALUES = 1_000_000
 
@@ -153,6 +155,21 @@ class Empirical(_Dist):
         return float(np.mean(self.values))
 
 
+class Weibull(_Dist):
+    """Weibull by shape k and scale: patience fitted to censored waits (k < 1: the impatient hang up early)."""
+
+    dist: Literal["weibull"] = "weibull"
+    shape: Float = Field(ge=MIN_SHAPE, le=MAX_SHAPE)
+    scale: Float = Field(gt=0, le=MAX_SECONDS)
+
+    def encode(self):  # drawn by inversion: scale (-ln u)^(1/shape)
+        return KINDS.index(self.dist), float(self.shape), float(self.scale)
+
+    @property
+    def mean_value(self) -> float:
+        return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+
+
 def _bare_number(v):
     """A bare number in a scenario means a deterministic value."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -164,7 +181,7 @@ def _bare_number(v):
 
 
 Distribution = Annotated[
-    Annotated[Union[Exponential, Lognormal, Gamma, Deterministic, Uniform, Empirical], Field(discriminator="dist")],
+    Annotated[Union[Exponential, Lognormal, Gamma, Deterministic, Uniform, Empirical, Weibull], Field(discriminator="dist")],
     BeforeValidator(_bare_number),
 ]
 """Any supported distribution; pydantic picks the class by its ``dist`` field."""

@@ -1,8 +1,8 @@
 """The errors a user sees for bad input: each names the field and says how to fix it, in one line.
 
 :class:`InputError` is the base the command line turns into exit code 2; its kinds say what was wrong:
-a scenario (:class:`ScenarioError`), an option or argument (:class:`OptionError`), or a results folder
-(:class:`ResultsError`).
+a scenario (:class:`ScenarioError`), an option or argument (:class:`OptionError`), a results folder
+(:class:`ResultsError`), or a call log (:class:`CallLogError`).
 """
 from __future__ import annotations
 
@@ -28,3 +28,8 @@ class OptionError(InputError):
 
 class ResultsError(InputError):
     """A results folder is missing, unreadable, or not the kind asked for."""
+
+
+class CallLogError(InputError):
+    """A call log (ACD export) is missing, unreadable, or has a bad column or row; the field names the file,
+    the row and the column."""

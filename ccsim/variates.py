@@ -8,7 +8,7 @@ words with full avalanche, so different keys give independent-looking uniforms a
 is not used. Both engines call these compiled functions (the SimPy engine from Python), so they see the
 very same numbers; the design never enters a key, so every design faces the same callers.
 
-Transforms: inversion (exponential, uniform, empirical), Box-Muller (normal, lognormal), Marsaglia-Tsang
+Transforms: inversion (exponential, uniform, empirical, Weibull), Box-Muller (normal, lognormal), Marsaglia-Tsang
 (gamma, with Stuart's boost u^(1/a) below shape 1). A rejection loop draws its i-th try from ``sub`` i.
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "r
 DAY_TYPE = (1 << 23) - 1
 
 # distribution kinds, as ccsim.distributions encodes them (the position in KINDS); D_NEVER: no patience
-D_EXPONENTIAL, D_LOGNORMAL, D_GAMMA, D_DETERMINISTIC, D_UNIFORM, D_EMPIRICAL = (
-    KINDS.index(k) for k in ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical"))
+D_EXPONENTIAL, D_LOGNORMAL, D_GAMMA, D_DETERMINISTIC, D_UNIFORM, D_EMPIRICAL, D_WEIBULL = (
+    KINDS.index(k) for k in ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical", "weibull"))
 D_NEVER = len(KINDS)
 
 _GOLDEN = uint64(0x9E3779B97F4A7C15)
@@ -114,6 +114,8 @@ def draw(kind, p0, p1, values, off, n, ck, attempt, purpose, index):
     if kind == D_EMPIRICAL:
         j = int(uniform(ck, attempt, purpose, index, 0) * n)
         return values[off + min(j, n - 1)]
+    if kind == D_WEIBULL:    # p0 = shape, p1 = scale
+        return p1 * (-np.log(uniform(ck, attempt, purpose, index, 0))) ** (1.0 / p0)
     return np.inf  # D_NEVER: a caller without patience never hangs up
 
 

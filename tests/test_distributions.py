@@ -24,7 +24,7 @@ from ccsim.distributions import Deterministic, Distribution
 from centers import build, two_skill_center
 
 DIST = TypeAdapter(Distribution)
-KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical")
+KINDS = ("exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical", "weibull")
 N = 200_000
 SEED = 20240611
 ALPHA = 1e-3  # probability that a correct implementation fails any statistical check of this module
@@ -47,6 +47,12 @@ def moments(spec: dict) -> tuple[float, float, float]:
     if kind == "uniform":
         a, b = spec["low"], spec["high"]
         return (a + b) / 2, (b - a) ** 2 / 12, (b - a) ** 4 / 80
+    if kind == "weibull":  # raw moments scale^r Gamma(1 + r / shape)
+        k, lam = spec["shape"], spec["scale"]
+        g = [math.gamma(1 + r / k) for r in range(5)]
+        m = lam * g[1]
+        return (m, lam**2 * (g[2] - g[1] ** 2),
+                lam**4 * (g[4] - 4 * g[3] * g[1] + 6 * g[2] * g[1] ** 2 - 3 * g[1] ** 4))
     if kind == "empirical":
         v = np.asarray(spec["values"], dtype=float)
         return float(v.mean()), float(v.var()), float(((v - v.mean()) ** 4).mean())
@@ -66,6 +72,8 @@ def exact_law(spec: dict):
         law = stats.gamma(a=shape, scale=spec["mean"] / shape)
     elif kind == "uniform":
         law = stats.uniform(loc=spec["low"], scale=spec["high"] - spec["low"])
+    elif kind == "weibull":
+        law = stats.weibull_min(c=spec["shape"], scale=spec["scale"])
     else:
         raise AssertionError(kind)
     mean, var, _ = moments(spec)  # the translation to scipy's parameters has the documented mean and variance
@@ -102,6 +110,8 @@ MOMENT_CASES = [
     pytest.param({"dist": "gamma", "mean": 50, "cv": 2.0}, True, id="gamma-cv2"),
     pytest.param({"dist": "uniform", "low": 10, "high": 30}, True, id="uniform"),
     pytest.param({"dist": "uniform", "low": 0, "high": 5}, True, id="uniform-from0"),
+    pytest.param({"dist": "weibull", "shape": 0.7, "scale": 150}, True, id="weibull-k0.7"),
+    pytest.param({"dist": "weibull", "shape": 2.5, "scale": 90}, True, id="weibull-k2.5"),
     pytest.param({"dist": "empirical", "values": [1, 2, 3, 10]}, True, id="empirical"),
     pytest.param({"dist": "empirical", "values": [5, 5, 5, 20, 0]}, True, id="empirical-repeats"),
 ]
@@ -184,8 +194,9 @@ LOCATIONS = {  # where a distribution sits in a scenario -> how to put one there
     "demand.call_types.mixed.patience": lambda d, spec: d["demand"]["call_types"]["mixed"].__setitem__("patience", spec),
 }
 VALID = {"exponential": {"mean": 120}, "lognormal": {"mean": 300, "cv": 0.8}, "gamma": {"mean": 50, "cv": 0.5},
-         "deterministic": {"value": 5}, "uniform": {"low": 10, "high": 30}}
-POSITIVE = {("exponential", "mean"), ("lognormal", "mean"), ("lognormal", "cv"), ("gamma", "mean"), ("gamma", "cv")}
+         "deterministic": {"value": 5}, "uniform": {"low": 10, "high": 30}, "weibull": {"shape": 0.8, "scale": 200}}
+POSITIVE = {("exponential", "mean"), ("lognormal", "mean"), ("lognormal", "cv"), ("gamma", "mean"), ("gamma", "cv"),
+            ("weibull", "shape"), ("weibull", "scale")}
 
 def _bad_parameter_cases():
     for kind, params in VALID.items():
@@ -218,8 +229,8 @@ def test_bad_parameter_is_named(spec, field, value, where):
 
 
 @pytest.mark.parametrize("where", list(LOCATIONS))
-@pytest.mark.parametrize("spec", [{"dist": "weibull", "mean": 5}, {"dist": "Exponential", "mean": 5},
-                                  {"dist": "", "mean": 5}, {"mean": 5}], ids=["weibull", "capitalised", "empty", "no-dist"])
+@pytest.mark.parametrize("spec", [{"dist": "pareto", "mean": 5}, {"dist": "Exponential", "mean": 5},
+                                  {"dist": "", "mean": 5}, {"mean": 5}], ids=["pareto", "capitalised", "empty", "no-dist"])
 def test_unknown_distribution_is_named_with_the_known_ones(spec, where):
     d = two_skill_center()
     LOCATIONS[where](d, spec)

@@ -121,7 +121,7 @@ RUN_DONE, RUN_GROW_HEAP, RUN_GROW_CONTACTS, RUN_GROW_LEGS, RUN_GROW_FIFO = 0, 1,
 _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "f0a33971f07ddc1b"
+VARIATES_SHA256 = "476ce71d8fc987af"
 
 
 # ---------------------------------------------------------------------------- small helpers
