@@ -98,7 +98,7 @@ def gamma(shape, scale, ck, attempt, purpose, index):
     return x * scale
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def draw(kind, p0, p1, values, off, n, ck, attempt, purpose, index):
     """One variate of a compiled distribution (kind, two parameters, an empirical slice of ``values``)."""
     if kind == D_EXPONENTIAL:
@@ -130,7 +130,7 @@ def busyness(stream, n_days, cv):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_arrival(t, s, e, seg_end, seg_rate, seg_day, busy, lo, hi):
     """Invert the cumulative rate: from time ``t`` in segment ``s`` (of the slice [lo, hi) of the segment
     arrays), the time at which ``e`` more units of expected arrivals have accrued, and its segment;
@@ -148,21 +148,21 @@ def next_arrival(t, s, e, seg_end, seg_rate, seg_day, busy, lo, hi):
     return np.inf, hi
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def first_arrival_gap(stream, ct, seq):
     """The exponential(1) spacing, in expected arrivals, before the ``seq``-th caller of call type ``ct``."""
     return -np.log(uniform(caller_key(stream, ct, seq), 0, ARRIVAL, 0, 0))
 
 
 # ---------------------------------------------------------------------------- a caller's draws (both engines)
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def dist_draw(m, dist_kind, dist_p, dist_off, dist_n, values, ck, attempt, purpose, index):
     """A variate of distribution ``m`` of a compiled demand's distribution table."""
     return draw(dist_kind[m], dist_p[m, 0], dist_p[m, 1], values, dist_off[m], dist_n[m], ck, attempt, purpose,
                 index)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def needs_row(ck, cum, n_rows):
     """The row of the call type's needs table this caller has (the same on every contact)."""
     u = uniform(ck, 0, NEEDS, 0, 0)
@@ -172,7 +172,7 @@ def needs_row(ck, cum, n_rows):
     return j
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def option_pressed(ck, attempt, first, misroute, n_skills):
     """The menu option pressed on this attempt: the first need's skill, or (misrouted) another, uniformly."""
     if misroute > 0.0 and n_skills > 1 and uniform(ck, attempt, IVR, 0, 0) < misroute:
@@ -191,7 +191,7 @@ def arrivals_start(stream, busy, seg_end, seg_rate, seg_day, ct_seg, nt, ns, nq)
                                       seg_day, busy, ct_seg[ct], ct_seg[ct + 1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def arrivals_pop(stream, busy, seg_end, seg_rate, seg_day, ct_seg, nt, ns, nq):
     """The next first arrival of all call types, (time, call type, its number within the type), and the
     type's following caller drawn; (inf, -1, -1) when none is left. Ties go to the lower call type."""

@@ -149,7 +149,7 @@ def _dist(draw, mean_lo: float, mean_hi: float, allow_zero: bool = False, unit: 
         multiple = draw(st.sampled_from([0, 1, 1, 2] if allow_zero else [1, 1, 2, 3]))
         return {"dist": "deterministic", "value": unit * multiple}
     kind = draw(st.sampled_from(["exponential", "lognormal", "gamma", "deterministic", "uniform", "empirical",
-                                 "bare"] + (["zero"] if allow_zero else [])))
+                                 "weibull", "bare"] + (["zero"] if allow_zero else [])))
     mean = float(draw(st.integers(int(mean_lo), int(mean_hi))))
     if kind == "zero":
         return 0
@@ -159,6 +159,9 @@ def _dist(draw, mean_lo: float, mean_hi: float, allow_zero: bool = False, unit: 
         return {"dist": "deterministic", "value": mean}
     if kind == "uniform":
         return {"dist": "uniform", "low": 0.5 * mean, "high": 1.5 * mean}
+    if kind == "weibull":
+        shape = draw(st.sampled_from([0.6, 1.0, 2.5]))
+        return {"dist": "weibull", "shape": shape, "scale": mean / math.gamma(1 + 1 / shape)}
     if kind == "empirical":
         step = max(1, int(mean // 2))
         return {"dist": "empirical", "values": [float(mean - step), float(mean), float(mean + step)]}

@@ -119,13 +119,16 @@ SF_NOW, SF_ARR_T = 0, 1
 RUN_DONE, RUN_GROW_HEAP, RUN_GROW_CONTACTS, RUN_GROW_LEGS, RUN_GROW_FIFO = 0, 1, 2, 3, 4
 
 _JIT = dict(cache=True, _nrt=False, error_model="numpy")
+#: handlers and helpers are inlined into the event loop (numba IR): passing the named tuples to a real call
+#: would copy every array's descriptor at every event
+_INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "476ce71d8fc987af"
+VARIATES_SHA256 = "d6ddad351a618891"
 
 
 # ---------------------------------------------------------------------------- small helpers
-@njit(**_JIT)
+@njit(**_INL)
 def clock_add(bins, window, g, start, end, n, warmup, horizon, interval, n_int):
     """Agent-seconds into interval bins and the KPI window (AgentClock._add, operation for operation)."""
     if end <= start or n == 0:
@@ -148,7 +151,7 @@ def clock_add(bins, window, g, start, end, n, warmup, horizon, interval, n_int):
         t = stop
 
 
-@njit(**_JIT, inline="always")
+@njit(**_INL)
 def _sift_up(ht, hk, hp, i, t, k, p):
     """Place (t, k, p) at hole i or above it, moving larger parents down."""
     while i > 0:
@@ -165,7 +168,7 @@ def _sift_up(ht, hk, hp, i, t, k, p):
     hp[i] = p
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def schedule(ev, ist, t, cls, payload):
     """A timed step at ``t`` of priority class ``cls``: takes the next sequence number (SimPy's ``Step``)."""
     seq = ist[IS_SEQ]
@@ -176,7 +179,7 @@ def schedule(ev, ist, t, cls, payload):
     return seq
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def heap_pop_fix(ht, hk, hp, n):
     """Remove the root of a heap of size n (the caller has read it); returns the new size.
 
@@ -203,7 +206,7 @@ def heap_pop_fix(ht, hk, hp, n):
     return n
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def take_contact(records, sl, ist):
     """A row for a new contact: the next one (records kept) or a recycled one."""
     if records or ist[IS_NCF] == 0:
@@ -214,7 +217,7 @@ def take_contact(records, sl, ist):
     return sl.c_free[ist[IS_NCF]]
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def take_leg(records, sl, ist):
     """A row for a new queue leg: the next one (records kept) or a recycled one."""
     if records or ist[IS_NLF] == 0:
@@ -225,13 +228,13 @@ def take_leg(records, sl, ist):
     return sl.l_free[ist[IS_NLF]]
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def free_leg(sl, ist, tk):
     sl.l_free[ist[IS_NLF]] = tk
     ist[IS_NLF] += 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def deflect_share(t, deflections):
     share = 0.0
     for r in range(deflections.shape[0]):
@@ -240,14 +243,14 @@ def deflect_share(t, deflections):
     return share
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def ddraw(dm, m, ck, attempt, purpose, index):
     """A variate of the demand's distribution ``m`` (ccsim.demand.Caller._draw)."""
     return rv.dist_draw(m, dm.dist_kind, dm.dist_p, dm.dist_off, dm.dist_n, dm.values, ck, attempt, purpose, index)
 
 
 # ---------------------------------------------------------------------------- agents and queues
-@njit(**_JIT)
+@njit(**_INL)
 def queue_push(ag, q, cls, tk, li):
     """The caller joins the back of its priority class in queue q (a doubly linked list of tickets)."""
     x = 2 * q + cls
@@ -262,7 +265,7 @@ def queue_push(ag, q, cls, tk, li):
     ag.q_live[q] += 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def queue_remove(ag, q, cls, tk, li):
     """A waiting caller hangs up: unlink the ticket."""
     x = 2 * q + cls
@@ -279,7 +282,7 @@ def queue_remove(ag, q, cls, tk, li):
     ag.q_live[q] -= 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def queue_pop(ag, q, li):
     """The head of queue q: priority class 0 first, FCFS within a class."""
     for cls in range(2):
@@ -297,7 +300,7 @@ def queue_pop(ag, q, li):
     return -1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def connect(ag, tk, a, now, li, ist):
     """Agent ``a`` answers ticket ``tk`` (Center._connect)."""
     ag.ag_busy_since[a] = now
@@ -309,7 +312,7 @@ def connect(ag, tk, a, now, li, ist):
     li[tk, LI_AG] = a
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def resume_now(ag, ist, c):
     """The waiting caller resumes at once (SimPy: ``ticket.done.succeed()``)."""
     m = ist[IS_MT]
@@ -319,7 +322,7 @@ def resume_now(ag, ist, c):
     ist[IS_MT] = m + 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def next_call(dz, ag, a, g, now, li, ist):
     """A free agent takes the head of the first non-empty queue of its group, or joins the idle FIFO
     (Center._next_call)."""
@@ -335,7 +338,7 @@ def next_call(dz, ag, a, g, now, li, ist):
     ag.idle_n[g] += 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def idle_pop(ag, g):
     a = ag.idle_buf[g, ag.idle_head[g]]
     ag.idle_head[g] = (ag.idle_head[g] + 1) % ag.idle_buf.shape[1]
@@ -343,14 +346,14 @@ def idle_pop(ag, g):
     return a
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def staffed_mark(dz, ag, ta, g, now):
     clock_add(ta.staffed, ta.staffed_w, g, ag.gr_since[g], now, float(ag.gr_present[g]), dz.warmup, dz.horizon,
               dz.interval, dz.n_int)
     ag.gr_since[g] = now
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def leave(dz, ag, ta, g, a, now):
     """An agent goes home (Center._leave)."""
     staffed_mark(dz, ag, ta, g, now)
@@ -358,7 +361,7 @@ def leave(dz, ag, ta, g, a, now):
     ag.id_used[a] = False
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
     """The agent is free (after the call and its ACW): leaves if their shift ended, else takes a call
     (Center._free)."""
@@ -378,7 +381,7 @@ def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
     next_call(dz, ag, a, g, now, sl.li, ist)
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def set_staffing(dz, ag, ta, sl, g, target, now, ist):
     """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends
     (Center.set_staffing)."""
@@ -409,12 +412,12 @@ def set_staffing(dz, ag, ta, sl, g, target, now, ist):
 
 
 # ---------------------------------------------------------------------------- tallies (records=False)
-@njit(**_JIT)
+@njit(**_INL)
 def in_window(dz, arrival):
     return arrival >= dz.warmup and arrival < dz.horizon
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def tally_leg(dz, ta, sl, c, tk):
     """A closed (or, at the end, still open) leg into the queue, group and journey tallies
     (metrics.queue_kpis, group_kpis, journey_flows)."""
@@ -449,7 +452,7 @@ def tally_leg(dz, ta, sl, c, tk):
         ta.flow_out[leg, q, G + 1] += 1.0
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def tally_contact(dz, ta, sl, c):
     """A finished (or, at the end, still open) contact into the window's KPI accumulators, the interval
     tallies, the wait histogram and the journey's last step (metrics.contact_sums, interval_kpis, wait_cdf,
@@ -534,7 +537,7 @@ def tally_contact(dz, ta, sl, c):
 
 
 # ---------------------------------------------------------------------------- event handlers
-@njit(**_JIT)
+@njit(**_INL)
 def pend_next_arrival(dz, dm, ev, ist, stf, now):
     """The arrivals process: the next first contact that is not deflected becomes the pending arrival, with
     the next sequence number (SimpyModel.arrivals' next ``yield Step``)."""
@@ -558,7 +561,7 @@ def pend_next_arrival(dz, dm, ev, ist, stf, now):
         return
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     """A contact starts in slot ``c`` and enters the IVR (SimpyModel.contact, up to its first yield)."""
     cf, ci = sl.cf, sl.ci
@@ -603,7 +606,7 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     ist[IS_SEQ] += 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
     """The pending first contact arrives: the next one is made pending, then the contact starts."""
     ct = ist[IS_ARR_CT]
@@ -616,7 +619,7 @@ def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
     start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, 0)
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def on_retry(records, dz, dm, sl, ev, ist, now, old):
     """A redial or callback: attempt k+1 of the caller of contact ``old`` (whose slot was kept for it)."""
     ci = sl.ci
@@ -625,7 +628,7 @@ def on_retry(records, dz, dm, sl, ev, ist, now, old):
                   ci[old, CI_ROW], ci[old, CI_ATTEMPT] + 1)
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def on_patience(dz, ag, sl, ist, tk, seq):
     """Patience runs out: the caller leaves the queue if still waiting (Center.patience_runs_out); the
     sequence check guards against a recycled slot."""
@@ -637,7 +640,7 @@ def on_patience(dz, ag, sl, ist, tk, seq):
         resume_now(ag, ist, li[tk, LI_CONTACT])
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def on_staff(dz, ag, ta, sl, ev, ist, now, i):
     """Interval ``i`` starts: every group's staffing changes; the next change is scheduled
     (SimpyModel.staffing)."""
@@ -650,7 +653,7 @@ def on_staff(dz, ag, ta, sl, ev, ist, now, i):
             schedule(ev, ist, now + (t - now), P_STAFF, (i << 3) | EV_STAFF)
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
     """After a contact ends: the caller comes back (attempt k+1) with probability ``prob``, ``extra`` +
     a delay later, if before the horizon (SimpyModel.retry)."""
@@ -665,7 +668,7 @@ def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
             ci[c, CI_RETRY] = 1
 
 
-@njit(**_JIT)
+@njit(**_INL)
 def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
     """The contact process of slot ``c`` from program point ``lbl`` to its next yield or its end: the body of
     SimpyModel.contact (each ``PC_*`` label is one of its yields, each ``L_*`` a place in it)."""
@@ -907,10 +910,10 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
         if code != RUN_DONE:
             break
 
+        lbl = PC_WAIT
         if ist[IS_MH] < ist[IS_MT]:  # an instant event: a waiting caller resumes
             c = ag.micro[ist[IS_MH]]
             ist[IS_MH] += 1
-            advance(records, dz, dm, ag, ta, sl, ev, ist, c, PC_WAIT, now)
         else:
             ist[IS_MH] = 0
             ist[IS_MT] = 0
@@ -948,7 +951,7 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 c = ev.fc[fh]
                 ist[IS_FH] = (fh + 1) & fmask
                 ist[IS_FN] -= 1
-                advance(records, dz, dm, ag, ta, sl, ev, ist, c, PC_IVR, now)
+                lbl = PC_IVR
             else:
                 pay = ev.hp[0]
                 ist[IS_HN] = heap_pop_fix(ev.ht, ev.hk, ev.hp, ist[IS_HN])
@@ -956,7 +959,7 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 pid = pay >> 3
                 if typ == EV_RESUME:
                     c = pid
-                    advance(records, dz, dm, ag, ta, sl, ev, ist, c, sl.ci[c, CI_PC], now)
+                    lbl = sl.ci[c, CI_PC]
                 elif typ == EV_PATIENCE:
                     on_patience(dz, ag, sl, ist, pid, bk & SEQ_MASK)
                     continue
@@ -969,6 +972,7 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 else:  # EV_RETRY
                     on_retry(records, dz, dm, sl, ev, ist, now, pid)
                     continue
+        advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now)  # the contact's process, to its next yield
         if sl.ci[c, CI_PC] == PC_DONE and not records:  # count it now and recycle its slots
             tally_contact(dz, ta, sl, c)
             tk = sl.ci[c, CI_TICKET]
