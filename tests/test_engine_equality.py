@@ -326,3 +326,90 @@ def assert_same_kpis(sc: ccsim.Scenario, seed: int) -> None:
 
 
 # The Erlang C/A validation runs on every engine in tests/test_theory.py (parametrised over ENGINES).
+
+
+# ---------------------------------------------------------------------------- the fast path
+def one_queue_center(talk, patience, staff: int, **extra) -> dict:
+    """One queue and one group of constant staff, two call types needing two skills the group serves."""
+    d = {
+        "name": "one_queue", "horizon": 4 * 3600.0, "interval": 900.0, "warmup": 600.0, "max_drain": 1800.0,
+        "demand": {
+            "skills": ["a", "b"],
+            "work": {"a": {"talk": talk, "acw": 10}, "b": {"talk": talk, "acw": 0}},
+            "call_types": {"x": {"arrival_rate": 0.05, "needs": ["a"], "patience": patience, "resolution_prob": 0.7},
+                           "y": {"volume": [20, 60, 10, 40] * 4, "needs": ["b"], "patience": patience}},
+        },
+        "design": {
+            "queues": {"q": {}}, "routes": {"a": "q", "b": "q"}, "ivr": {"levels": 1, "seconds_per_level": 15},
+            "groups": {"g": {"skills": {"a": 1.0, "b": 1.5}, "queues": ["q"], "staffing": staff}},
+            "survey": {"take_rate": 0.3, "seconds": 60},
+        },
+    }
+    for path, value in extra.items():
+        node = d
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    return d
+
+
+FAST_CASES = [
+    ("erlang_a", ccsim.erlang_a(arrival_rate=10 / 60, mean_handle_time=300, agents=55, mean_patience=120,
+                                horizon=8 * 3600.0, warmup=3600.0)),
+    ("erlang_c", ccsim.erlang_a(arrival_rate=10 / 60, mean_handle_time=300, agents=52, mean_patience=None,
+                                horizon=8 * 3600.0, warmup=0.0)),
+    ("overloaded, stops with callers inside", ccsim.erlang_a(arrival_rate=0.2, mean_handle_time=300, agents=40,
+                                                              mean_patience=600, horizon=4 * 3600.0
+                                                              ).override({"max_drain": 0.0})),
+    ("two call types, survey, busyness", ccsim.scenario_from_dict(one_queue_center(
+        {"dist": "lognormal", "mean": 200, "cv": 1.2}, {"dist": "weibull", "shape": 0.7, "scale": 150}, 9,
+        **{"demand.busyness_cv": 0.3}))),
+    ("empirical laws", ccsim.scenario_from_dict(one_queue_center(
+        {"dist": "empirical", "values": [60, 120, 180]}, {"dist": "empirical", "values": [15, 30, 45, 60]}, 6))),
+    ("deflections, never hangs up", ccsim.scenario_from_dict(one_queue_center(
+        {"dist": "gamma", "mean": 150, "cv": 0.5}, None, 7,
+        **{"design.deflections": [{"start": 3600, "end": 7200, "share": 0.4}]}))),
+]
+
+
+@pytest.mark.parametrize("name, sc", FAST_CASES, ids=[c[0] for c in FAST_CASES])
+def test_fast_path_gives_the_general_loops_tallies(name, sc):
+    """Where the fast loop applies, it gives the general loop's tallies (and so every KPI table) on the
+    same seeds: by construction it draws the same variates by the same keys and computes the same times.
+    (A patience ending exactly when an agent frees cannot be provoked here: first arrivals are continuous
+    and nobody redials, so no two callers' times fall on a common lattice; the fast loop's tie rule follows
+    the general loop's order of simultaneous events by construction.)"""
+    from ccsim.engines.numba_engine import fast_path_applies
+
+    comp = compile_scenario(sc)
+    assert fast_path_applies(comp), name
+    for rep in (0, 1):
+        general = run_numba_tallies(comp, 3, rep, fast=False)
+        assert general.window[0] > 100
+        assert_same_tallies(general, run_numba_tallies(comp, 3, rep, fast=True))
+
+
+@pytest.mark.parametrize("change", [
+    {"design.groups.g.staffing": [5, 6] * 8},                                   # staffing changes
+    {"demand.call_types.x.needs": ["a", "b"]},                                  # a second need
+    {"demand.call_types.x.redial_prob": 0.5},                                   # redials
+    {"design.groups.g.skills": {"a": 1.0}},                                     # a need the group lacks
+])
+def test_fast_path_does_not_apply_beyond_its_case(change):
+    from ccsim.engines.numba_engine import fast_path_applies
+
+    d = one_queue_center(100, {"dist": "exponential", "mean": 60}, 5)
+    base = compile_scenario(ccsim.scenario_from_dict(d))
+    assert fast_path_applies(base)
+    for path, value in change.items():
+        node = d
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = value
+    try:
+        comp = compile_scenario(ccsim.scenario_from_dict(d))
+    except ScenarioError:  # a need nobody serves is refused by validation: nothing to run
+        return
+    assert not fast_path_applies(comp)

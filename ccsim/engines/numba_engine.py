@@ -128,11 +128,33 @@ def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> R
     return RunOutput(contacts, legs, ta.busy, ta.staffed, ta.busy_w, ta.staffed_w)
 
 
-def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> Tallies:
+def fast_path_applies(comp: Compiled) -> bool:
+    """One queue, one group whose staffing never changes, every caller with one need the group serves, nobody
+    redials or calls back: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
+    d = comp.demand
+    if len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0:
+        return False
+    staff = comp.staffing[0]
+    if staff[0] <= 0 or (staff != staff[0]).any():
+        return False
+    rows = np.arange(d.needs.shape[1])[None, :] < d.needs_rows[:, None]   # the rows that exist
+    if (d.n_needs[rows] != 1).any() or (comp.speed[0, d.needs[:, :, 0][rows]] <= 0).any():
+        return False
+    retries = (comp.ct_max_attempts > 1) & ((comp.ct_redial > 0) | (comp.ct_callback > 0))
+    return not retries.any()
+
+
+def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = False,
+                      fast: bool | None = None) -> Tallies:
     """The records-free path: every tally the KPI tables need, accumulated in the loop as contacts end;
-    contact and leg slots are recycled, so memory stays flat whatever the horizon."""
+    contact and leg slots are recycled, so memory stays flat whatever the horizon. ``fast`` (tests): force or
+    forbid the fast path; by default it is taken where it applies (:func:`fast_path_applies`)."""
     dz, dm = _replication(comp, seed, rep)
-    _, ta, _, _ = nk.run_kernel(False, dz, dm, comp.demand.max_needs() + 1, 1024, 1024, small=small)
+    n_legs = comp.demand.max_needs() + 1
+    if fast if fast is not None else (fast_path_applies(comp) and not small):
+        ta = nk.run_fast(dz, dm, n_legs)
+    else:
+        _, ta, _, _ = nk.run_kernel(False, dz, dm, n_legs, 1024, 1024, small=small)
     return Tallies(window=ta.kpi, by_interval=ta.by_interval, by_queue=ta.by_queue, by_group=ta.by_group,
                    wait_hist=ta.wait_hist, flow_in=ta.flow_in, flow_out=ta.flow_out, flow_end=ta.flow_end,
                    busy=ta.busy, staffed=ta.staffed, busy_window=ta.busy_w, staffed_window=ta.staffed_w)

@@ -1029,6 +1029,23 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return b
 
 
+def _new_tally(dz: DESIGN, n_legs: int) -> TALLY:
+    """Zeroed tallies (agent time by interval, and the KPI tables' sums of contacts with up to n_legs legs)."""
+    G, Q, n_int, L = dz.speed.shape[0], dz.qg.shape[0], dz.n_int, n_legs
+    return TALLY(
+        busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
+        kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
+        by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
+        flow_out=np.zeros((L, Q, G + 2)), flow_end=np.zeros((L, G, 3)))
+
+
+def _new_events(cap: int, C: int) -> EVENTS:
+    """The event heap, the IVR-end FIFO ring (capacity a power of two), the pending caller of each call type."""
+    return EVENTS(ht=np.empty(cap), hk=np.empty(cap, np.int64), hp=np.empty(cap, np.int64), ft=np.empty(cap),
+                  fk=np.empty(cap, np.int64), fc=np.empty(cap, np.int64), nt=np.empty(C), ns=np.empty(C, np.int64),
+                  nq=np.empty(C, np.int64))
+
+
 def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts: int, cap_legs: int,
                small: bool = False):
     """One replication: allocate the state, run the compiled event loop (growing arrays when it asks), finish.
@@ -1053,20 +1070,11 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64), micro=np.zeros(A + 8, np.int64),
         # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
         q_head=np.full(2 * Q, -1, np.int64), q_tail=np.full(2 * Q, -1, np.int64), q_live=np.zeros(Q, np.int64))
-    n_int = dz.n_int
-    L = n_legs if not records else 1
-    ta = TALLY(
-        busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
-        kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
-        by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
-        flow_out=np.zeros((L, Q, G + 2)), flow_end=np.zeros((L, G, 3)))
+    ta = _new_tally(dz, n_legs if not records else 1)
     cap_c, cap_l, cap_h = (4, 4, 16) if small else (max(cap_contacts, 16), max(cap_legs, 16), 1024)
     sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),
                li=np.empty((cap_l, N_LI), np.int64), c_free=np.empty(cap_c, np.int64), l_free=np.empty(cap_l, np.int64))
-    # the event heap, the IVR-end FIFO ring (capacity a power of two), the pending caller of each call type
-    ev = EVENTS(ht=np.empty(cap_h), hk=np.empty(cap_h, np.int64), hp=np.empty(cap_h, np.int64), ft=np.empty(cap_h),
-                fk=np.empty(cap_h, np.int64), fc=np.empty(cap_h, np.int64), nt=np.empty(C), ns=np.empty(C, np.int64),
-                nq=np.empty(C, np.int64))
+    ev = _new_events(cap_h, C)
     ist = np.zeros(N_IS, np.int64)
     stf = np.zeros(2)
     while True:
@@ -1098,3 +1106,141 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
     busy_order = busy_agents[np.argsort(ag.ag_order[busy_agents], kind="stable")].astype(np.int64)
     finish(records, dz, ag, ta, sl, busy_order, live, nc, nl)
     return sl, ta, nc, nl
+
+
+# ---------------------------------------------------------------------------- the fast path: one FCFS queue
+@njit(**_INL)
+def _heap_replace_top(h, x):
+    """Replace the smallest of a binary min-heap of floats by x and restore the heap."""
+    n = h.shape[0]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and h[c + 1] < h[c]:
+            c += 1
+        if h[c] >= x:
+            break
+        h[i] = h[c]
+        i = c
+    h[i] = x
+
+
+@njit(**_JIT)
+def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
+    """One FCFS queue served by one group of identical agents whose number never changes, every caller with
+    one need the group serves, no redial or callback: the general loop's results without its events.
+
+    Callers are taken in arrival order; each is answered by the agent free earliest (``free``: a min-heap
+    of the agents' free times, all present from time 0) at max(reaching the queue, that time), unless their
+    patience runs out strictly before (at a tie the agent's departure comes first, as in the general loop's
+    order of simultaneous events); a caller answered or hanging up takes nothing else from the queue. Times
+    are computed by the very expressions of the general loop, and every contact and leg goes through the same
+    tallies (one row of ``sl`` reused), so the results are the general loop's (tests/test_engine_equality.py).
+    """
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    end = dz.end_time
+    c = 0
+    tk = 0
+    rv.arrivals_start(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns, ev.nq)
+    pend_next_arrival(dz, dm, ev, ist, stf, 0.0)
+    while ist[IS_ARR_CT] >= 0:
+        now = stf[SF_ARR_T]
+        if now >= end:
+            break
+        ct = ist[IS_ARR_CT]
+        ck = rv.caller_key(dm.stream, ct, ist[IS_ARR_SEQ])
+        pend_next_arrival(dz, dm, ev, ist, stf, now)
+        row = rv.needs_row(ck, dm.needs_cum[ct], dm.needs_rows[ct])
+        cf[c, CF_ARRIVAL] = now
+        cf[c, CF_QARR] = np.nan
+        cf[c, CF_ANSWERED_AT] = np.nan
+        cf[c, CF_END] = np.nan
+        cf[c, CF_WAIT] = 0.0
+        cf[c, CF_AGENT_TIME] = 0.0
+        ci[c, CI_ATTEMPT] = 0
+        ci[c, CI_CALL_TYPE] = ct
+        ci[c, CI_FIRST_GROUP] = -1
+        ci[c, CI_TRANSFERS] = 0
+        ci[c, CI_HANDOFFS] = 0
+        ci[c, CI_REEXPL] = 0
+        ci[c, CI_OUTCOME] = IN_SYSTEM
+        ci[c, CI_RESOLVED] = 0
+        ci[c, CI_TICKET] = -1
+        ci[c, CI_PREV_GROUP] = -1
+        q_t = now + dz.ivr_time
+        if q_t >= end:  # still in the menu at the end
+            tally_contact(dz, ta, sl, c)
+            continue
+        cf[c, CF_QARR] = q_t
+        ci[c, CI_TICKET] = tk
+        li[tk, LI_CONTACT] = c
+        li[tk, LI_LEG] = 0
+        li[tk, LI_QUEUE] = 0
+        li[tk, LI_KIND] = FRESH
+        li[tk, LI_GROUP] = -1
+        li[tk, LI_OUTCOME] = IN_SYSTEM
+        lf[tk, LF_ENTER] = q_t
+        f = free[0]
+        start = q_t
+        if f > q_t:  # every agent is busy: the caller waits
+            ab = q_t + ddraw(dm, dm.ct_patience[ct], ck, 0, rv.PATIENCE, 0)
+            if ab < f and ab < end:  # hangs up first
+                wait = ab - q_t
+                lf[tk, LF_WAIT] = wait
+                li[tk, LI_OUTCOME] = ABANDONED
+                cf[c, CF_WAIT] = wait
+                tally_leg(dz, ta, sl, c, tk)
+                ci[c, CI_OUTCOME] = ABANDONED
+                cf[c, CF_END] = ab
+                tally_contact(dz, ta, sl, c)
+                continue
+            if f >= end:  # still waiting at the end
+                wait = end - q_t
+                lf[tk, LF_WAIT] = wait
+                cf[c, CF_WAIT] = wait
+                tally_leg(dz, ta, sl, c, tk)
+                tally_contact(dz, ta, sl, c)
+                continue
+            start = f
+        wait = start - q_t
+        lf[tk, LF_WAIT] = wait
+        li[tk, LI_OUTCOME] = ANSWERED
+        li[tk, LI_GROUP] = 0
+        cf[c, CF_WAIT] = wait
+        tally_leg(dz, ta, sl, c, tk)
+        ci[c, CI_FIRST_GROUP] = 0
+        cf[c, CF_ANSWERED_AT] = start
+        skill = dm.needs[ct, row, 0]
+        talk_end = start + ddraw(dm, dm.skill_talk[skill], ck, 0, rv.TALK, 0) / dz.speed[0, skill]
+        if talk_end >= end:  # talking at the end: the agent is busy to the end
+            clock_add(ta.busy, ta.busy_w, 0, start, end, 1.0, dz.warmup, dz.horizon, dz.interval, dz.n_int)
+            _heap_replace_top(free, np.inf)
+            tally_contact(dz, ta, sl, c)
+            continue
+        acw = ddraw(dm, dm.skill_acw[skill], ck, 0, rv.ACW, 0)
+        cf[c, CF_AGENT_TIME] = talk_end + acw - start
+        free_at = talk_end + acw
+        clock_add(ta.busy, ta.busy_w, 0, start, min(free_at, end), 1.0, dz.warmup, dz.horizon, dz.interval, dz.n_int)
+        _heap_replace_top(free, free_at)
+        ci[c, CI_OUTCOME] = ANSWERED
+        sv = 0.0
+        if rv.uniform(ck, 0, rv.SURVEY, 0, 0) < dz.survey_take_rate:
+            sv = dz.survey_time
+        p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor * math.pow(dz.cold_factor, 0.0))
+        ci[c, CI_RESOLVED] = 1 if rv.uniform(ck, 0, rv.RESOLVE, 0, 0) < p else 0
+        cf[c, CF_END] = talk_end + sv
+        tally_contact(dz, ta, sl, c)
+    ag_present = free.shape[0]
+    clock_add(ta.staffed, ta.staffed_w, 0, 0.0, end, float(ag_present), dz.warmup, dz.horizon, dz.interval, dz.n_int)
+
+
+def run_fast(dz: DESIGN, dm: DEMAND, n_legs: int) -> TALLY:
+    """One replication on the fast path (:func:`fast_loop`; the caller checked that the center qualifies)."""
+    ta = _new_tally(dz, n_legs)
+    sl = SLOTS(cf=np.zeros((1, N_CF)), ci=np.zeros((1, N_CI), np.int64), lf=np.zeros((1, N_LF)),
+               li=np.zeros((1, N_LI), np.int64), c_free=np.empty(1, np.int64), l_free=np.empty(1, np.int64))
+    fast_loop(dz, dm, ta, sl, _new_events(1, dm.ct_seg.shape[0] - 1), np.zeros(N_IS, np.int64), np.zeros(2),
+              np.zeros(int(dz.staffing[0, 0])))
+    return ta
