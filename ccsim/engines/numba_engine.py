@@ -119,7 +119,14 @@ def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> R
     """Simulate replication ``rep`` of ``seed`` with the numba engine, records kept: the SimPy engine's output.
     ``small`` (tests): start every growable array tiny, to exercise the growth paths."""
     dz, dm = _replication(comp, seed, rep)
-    sl, ta, nc, nl = nk.run_kernel(True, dz, dm, 1, 1024, 1024, small=small)
+    # room for the expected contacts at once (growing by doubling copies every record several times)
+    d = comp.demand
+    starts = np.concatenate([[0.0], d.seg_end[:-1]])
+    starts[d.ct_seg[:-1]] = 0.0
+    first = float(((d.seg_end - starts) * d.seg_rate * dm.busy[d.seg_day]).sum())
+    repeat = float(np.max(np.maximum(comp.ct_redial, comp.ct_callback) * (comp.ct_max_attempts > 1), initial=0.0))
+    cap = int(min(first * (1.0 + repeat) * 1.1 + 1024, 2e8))
+    sl, ta, nc, nl = nk.run_kernel(True, dz, dm, 1, cap, cap + cap // 4, small=small)
     # one transpose per array, so that each column is contiguous before its cast
     src = {"f": sl.cf[:nc, : nk.N_CF_OUT].T.copy(), "i": sl.ci[:nc, : nk.N_CI_OUT].T.copy()}
     contacts = {k: src[s][j].astype(CONTACT_COLUMNS[k]) for k, (s, j) in _CONTACT_SRC.items()}

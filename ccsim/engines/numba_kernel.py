@@ -863,7 +863,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         else:  # L_FINISH: every need served
             ci[c, CI_OUTCOME] = ANSWERED
             ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-            if rv.uniform(ck, k, rv.SURVEY, 0, 0) < dz.survey_take_rate:
+            if dz.survey_take_rate > 0.0 and rv.uniform(ck, k, rv.SURVEY, 0, 0) < dz.survey_take_rate:
                 cf[c, CF_SURVEY] = dz.survey_time
             p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor
                     * math.pow(dz.cold_factor, float(ci[c, CI_TRANSFERS])))
@@ -1226,9 +1226,9 @@ def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
         _heap_replace_top(free, free_at)
         ci[c, CI_OUTCOME] = ANSWERED
         sv = 0.0
-        if rv.uniform(ck, 0, rv.SURVEY, 0, 0) < dz.survey_take_rate:
+        if dz.survey_take_rate > 0.0 and rv.uniform(ck, 0, rv.SURVEY, 0, 0) < dz.survey_take_rate:
             sv = dz.survey_time
-        p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor * math.pow(dz.cold_factor, 0.0))
+        p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor)  # no transfer: cold_factor^0 = 1 exactly
         ci[c, CI_RESOLVED] = 1 if rv.uniform(ck, 0, rv.RESOLVE, 0, 0) < p else 0
         cf[c, CF_END] = talk_end + sv
         tally_contact(dz, ta, sl, c)
