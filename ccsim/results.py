@@ -93,6 +93,45 @@ class Results:
         """Mean over replications of every interval KPI."""
         return self.intervals.drop(columns="rep").groupby("interval", as_index=False).mean()
 
+    def to_call_log(self, rep: int | None = None) -> pd.DataFrame:
+        """The run's contacts as a call log in the generic format (docs/call-log.md), times in seconds since day 0
+        at 00:00: what an ACD would have recorded, to calibrate from (``ccsim.calllog.call_log_from_frame``).
+
+        ``rep`` picks one replication, times as simulated; by default every replication, the i-th (in order)
+        shifted by i x (horizon + max_drain, rounded up to whole days) so that their days do not overlap.
+        ``agent`` is the first answering agent (group-number); contacts still in the system when the run stopped
+        never ended and are left out.
+        """
+        from .calllog import COLUMNS  # noqa: PLC0415 (the call-log layer loads pyarrow only when asked)
+        from .errors import OptionError  # noqa: PLC0415
+        if self.calls is None:
+            raise ResultsError("calls", "these results kept no per-call records", "run with keep_calls=True")
+        reps = [int(r) for r in self.kpis.index]
+        if rep is not None and rep not in reps:
+            raise OptionError("rep", f"{rep!r} is not a replication of these results ({reps[0]} to {reps[-1]})",
+                              "give one of them, or None for all")
+        c = self.calls.assign(contact=self.calls.groupby("rep").cumcount())   # a contact's index in its replication
+        if self.legs is not None:
+            first = self.legs[(self.legs["leg"] == 0) & self.legs["group"].notna()]
+            c = c.merge(first[["rep", "contact"]].assign(agent=first["group"].astype(str) + "-" +
+                                                         first["agent"].astype(str)), on=["rep", "contact"], how="left")
+        c = c[(c["outcome"] != "in_system") & ((c["rep"] == rep) if rep is not None else True)]
+        day = 86400.0
+        span = np.ceil((self.scenario.horizon + self.scenario.max_drain) / day) * day
+        shift = 0.0 if rep is not None else c["rep"].map({r: i * span for i, r in enumerate(reps)}).to_numpy(float)
+        arrival, end = c["arrival"].to_numpy(float), c["end"].to_numpy(float)
+        queue_enter = np.where(c["first_queue"].notna(), arrival + c["ivr_time"].to_numpy(float), np.nan)
+        answer = queue_enter + c["first_wait"].to_numpy(float)   # NaN when never answered
+        answer = np.where(np.isnan(answer), np.nan, np.minimum(np.maximum(answer, queue_enter), end))  # round-off
+        ids = c["rep"].astype(str) + "-" + c["caller"].astype(str)
+        out = pd.DataFrame({
+            "call_id": ids + "-" + c["attempt"].astype(str), "customer_id": ids, "call_type": c["call_type"].astype(str),
+            "arrival": arrival + shift, "queue_enter": queue_enter + shift, "answer": answer + shift, "end": end + shift,
+            "agent": c["agent"] if "agent" in c else pd.NA, "outcome": c["outcome"].astype(str),
+        })
+        return out.astype({"call_id": "string", "customer_id": "string", "call_type": "string",
+                           "agent": "string"})[list(COLUMNS)].reset_index(drop=True)
+
     def manifest(self) -> dict:
         """What identifies this run: scenario (whole definition), engine, seed, replications, version, times."""
         return {"kind": "run", "scenario": self.scenario.name, "engine": self.engine, "seed": self.seed,

@@ -98,7 +98,7 @@ def gamma(shape, scale, ck, attempt, purpose, index):
     return x * scale
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def draw(kind, p0, p1, values, off, n, ck, attempt, purpose, index):
     """One variate of a compiled distribution (kind, two parameters, an empirical slice of ``values``)."""
     if kind == D_EXPONENTIAL:
@@ -155,7 +155,7 @@ def first_arrival_gap(stream, ct, seq):
 
 
 # ---------------------------------------------------------------------------- a caller's draws (both engines)
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def dist_draw(m, dist_kind, dist_p, dist_off, dist_n, values, ck, attempt, purpose, index):
     """A variate of distribution ``m`` of a compiled demand's distribution table."""
     return draw(dist_kind[m], dist_p[m, 0], dist_p[m, 1], values, dist_off[m], dist_n[m], ck, attempt, purpose,

@@ -119,12 +119,12 @@ SF_NOW, SF_ARR_T = 0, 1
 RUN_DONE, RUN_GROW_HEAP, RUN_GROW_CONTACTS, RUN_GROW_LEGS, RUN_GROW_FIFO = 0, 1, 2, 3, 4
 
 _JIT = dict(cache=True, _nrt=False, error_model="numpy")
-#: handlers and helpers are inlined into the event loop (numba IR): passing the named tuples to a real call
-#: would copy every array's descriptor at every event
+#: the hot handlers and helpers are inlined into the event loop (numba IR): passing the named tuples to a real
+#: call copies every array's descriptor; the cold ones (staffing changes, retries) stay calls, for compile time
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "d6ddad351a618891"
+VARIATES_SHA256 = "f23436b430d7045b"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -346,14 +346,14 @@ def idle_pop(ag, g):
     return a
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def staffed_mark(dz, ag, ta, g, now):
     clock_add(ta.staffed, ta.staffed_w, g, ag.gr_since[g], now, float(ag.gr_present[g]), dz.warmup, dz.horizon,
               dz.interval, dz.n_int)
     ag.gr_since[g] = now
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def leave(dz, ag, ta, g, a, now):
     """An agent goes home (Center._leave)."""
     staffed_mark(dz, ag, ta, g, now)
@@ -381,7 +381,7 @@ def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
     next_call(dz, ag, a, g, now, sl.li, ist)
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def set_staffing(dz, ag, ta, sl, g, target, now, ist):
     """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends
     (Center.set_staffing)."""
@@ -561,7 +561,7 @@ def pend_next_arrival(dz, dm, ev, ist, stf, now):
         return
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     """A contact starts in slot ``c`` and enters the IVR (SimpyModel.contact, up to its first yield)."""
     cf, ci = sl.cf, sl.ci
@@ -619,7 +619,7 @@ def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
     start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, 0)
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def on_retry(records, dz, dm, sl, ev, ist, now, old):
     """A redial or callback: attempt k+1 of the caller of contact ``old`` (whose slot was kept for it)."""
     ci = sl.ci
@@ -640,7 +640,7 @@ def on_patience(dz, ag, sl, ist, tk, seq):
         resume_now(ag, ist, li[tk, LI_CONTACT])
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def on_staff(dz, ag, ta, sl, ev, ist, now, i):
     """Interval ``i`` starts: every group's staffing changes; the next change is scheduled
     (SimpyModel.staffing)."""
@@ -653,7 +653,7 @@ def on_staff(dz, ag, ta, sl, ev, ist, now, i):
             schedule(ev, ist, now + (t - now), P_STAFF, (i << 3) | EV_STAFF)
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
     """After a contact ends: the caller comes back (attempt k+1) with probability ``prob``, ``extra`` +
     a delay later, if before the horizon (SimpyModel.retry)."""
