@@ -20,17 +20,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .config import Scenario, load_scenario, overload_warning, with_currency
-from .tomlfile import TIME_HELP, parse_overrides, parse_seconds
-from .demand import expected_arrivals
-from .engines import DEFAULT_ENGINE, ENGINES
-from .erlang import erlang_a as erlang_kpis, required_agents
-from .errors import InputError, OptionError
-from . import kpis
-from .limits import DAY
-from .progress import LazyProgress, StageProgress
-from .results import Results
-from .simulate import simulate
+from ..config import Scenario, load_scenario, overload_warning, with_currency
+from ..tomlfile import TIME_HELP, parse_overrides, parse_seconds
+from ..demand import expected_arrivals
+from ..engines import DEFAULT_ENGINE, ENGINES
+from ..erlang import erlang_a as erlang_kpis, required_agents
+from ..errors import InputError, OptionError
+from .. import kpis
+from ..limits import DAY
+from ..progress import LazyProgress, StageProgress
+from ..results import Results
+from ..simulate import simulate
 
 app = typer.Typer(name="ccsim", help="Discrete-event simulation of call centers.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -319,7 +319,7 @@ def sweep(
     engine: Annotated[str | None, typer.Option(help="Override the sweep file's engine.", show_default=False)] = None,
 ) -> None:
     """Run a parameter sweep (resumable), locally or on Dask, and print each point's headline KPIs."""
-    from .sweep import load_sweep
+    from ..sweep import load_sweep
 
     with _errors(InputError, OSError):
         sw = load_sweep(file, engine=engine)
@@ -354,7 +354,7 @@ def report(
                                              show_default=False)] = None,
 ) -> None:
     """Turn a run or a sweep into one self-contained HTML page for leadership (and PNGs for slides)."""
-    from .report import report as make_report  # loads plotly: only when a report is made
+    from ..report import report as make_report  # loads plotly: only when a report is made
 
     with _errors(InputError, OSError):
         target = out if out is not None else results_dir / "report.html"
@@ -377,7 +377,7 @@ def staff(
                                              show_default=False)] = None,
 ) -> None:
     """Fewest agents per group (and interval) meeting every target; compares Erlang C, Erlang A and simulation."""
-    from .staffing import Target, compare_plans, plan_toml
+    from ..staffing import Target, compare_plans, plan_toml
 
     with _errors(InputError):
         if by not in ("interval", "day"):
@@ -460,7 +460,3 @@ def main() -> None:
         typer.echo(f"error: {' '.join(e.format_message().split())} (fix: see {where} --help)", err=True)
         code = getattr(e, "exit_code", 2)
     raise SystemExit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    main()
