@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,8 +202,10 @@ def _times(raw: pd.DataFrame, where: _Where, origin) -> tuple[dict[str, np.ndarr
         return f"{x:g}" if numeric or not np.isfinite(x) else str(t0 + pd.Timedelta(seconds=float(x)))
     limit = min(MAX_SECONDS, (pd.Timestamp.max - t0).total_seconds() - 2 * DAY)
     for test, what, fix in ((np.isinf, "not a finite time", TIME_RULE),
-                            (lambda x: x < 0, "negative" if numeric else f"before the origin {t0}", "give an earlier origin"),
-                            (lambda x: x > limit, f"more than {limit:.3g} s after the origin {t0}", "give a later origin")):
+                            (lambda x: x < 0, "negative" if numeric else f"before the origin {t0}",
+                             "give seconds from the origin, 0 or more" if numeric else "give an earlier origin"),
+                            (lambda x: x > limit, f"more than {limit:.3g} s after the origin {t0}",
+                             "give seconds (not milliseconds) from a later origin")):
         if (hit := _first({c: test(sec[c]) for c in TIMES})) is not None:
             where.fail(*hit, f"{show(sec[hit[1]][hit[0]])} is {what}", fix)
     return sec, t0, show
@@ -232,8 +235,7 @@ def _normalise(raw: pd.DataFrame, where: _Where, origin, fmt: str, dropped: dict
         where.fail(*bad, "is empty", f"every call needs its {', '.join(NON_EMPTY)}")
     codes = _codes(pc.utf8_lower(text["outcome"]), OUTCOMES, where)
     s, t0, show = _times(raw, where, origin)
-    arr, qe, ans, end = s["arrival"], s["queue_enter"], s["answer"], s["end"]
-    has_qe = ~np.isnan(qe)
+    (arr, qe, ans, end), has_qe = (s[c] for c in TIMES), ~np.isnan(s["queue_enter"])
     last = np.where(~np.isnan(ans), "answer", np.where(has_qe, "queue_enter", "arrival"))
     for col, ref, ref_col in (("queue_enter", arr, np.full(len(arr), "arrival")),
                               ("answer", np.where(has_qe, qe, arr), np.where(has_qe, "queue_enter", "arrival")),
@@ -255,7 +257,6 @@ def _normalise(raw: pd.DataFrame, where: _Where, origin, fmt: str, dropped: dict
     if (bad := _first({"call_id": ids.duplicated().to_numpy()})) is not None:
         i, j = bad[0], int((ids == ids.iloc[bad[0]]).to_numpy().argmax())
         where.fail(i, "call_id", f"{shown(ids.iloc[i])} is also on row {where.row(j)}", "give each call its own call_id")
-
     days = (t0.value + np.round(arr * 1e9).astype(np.int64)) // int(DAY * 1e9)
     none = pa.nulls(len(raw), pa.string())
     frame = pd.DataFrame({
@@ -279,8 +280,8 @@ def _codes(outcome: pa.Array, allowed: tuple[str, ...], where: _Where) -> np.nda
 
 def _columns(names: list[str], required: tuple[str, ...], where: _Where, how: str) -> None:
     """Refuse a header missing required columns (listing them) or naming one twice."""
-    seen = [n.strip().lower() for n in names]
-    if twice := sorted({n for n in seen if seen.count(n) > 1 and n in required + COLUMNS}):
+    seen = Counter(n.strip().lower() for n in names)
+    if twice := sorted(n for n in set(required + COLUMNS) if seen[n] > 1):
         where.fail(None, None, f"the header names {shown(twice[0])} twice", "keep one column of each name")
     if missing := [c for c in required if c not in seen]:
         where.fail(None, None, f"the header lacks the column(s) {', '.join(missing)} (found: "
@@ -368,12 +369,12 @@ def _read_csv(path: Path, head: bytes, where: _Where) -> pd.DataFrame:
     cols = [k if k in COLUMNS and keys.index(k) == i else f"_extra{i}" for i, k in enumerate(keys)]
     ours = [c for c in cols if c in COLUMNS]
 
-    def read(threads: bool = True, types=pa.string(), handler=None) -> pa.Table:
+    def read(threads: bool = True, types: pa.DataType | None = None, handler=None) -> pa.Table:
         return pa_csv.read_csv(
-            path, read_options=pa_csv.ReadOptions(column_names=cols, skip_rows=1, block_size=MAX_ROW_BYTES,
-                                                  use_threads=threads),
+            path, read_options=pa_csv.ReadOptions(column_names=cols, skip_rows=1, use_threads=threads,
+                                                  block_size=MAX_ROW_BYTES // 2),  # Arrow refuses rows over 2 blocks
             parse_options=pa_csv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=handler),
-            convert_options=pa_csv.ConvertOptions(include_columns=ours, column_types={c: types for c in ours},
+            convert_options=pa_csv.ConvertOptions(include_columns=ours, column_types={c: types or pa.string() for c in ours},
                                                   null_values=NULLS, strings_can_be_null=True))
     try:
         table = read()
@@ -394,7 +395,8 @@ def _csv_error(message: str, read, ours: list[str], n: int, where: _Where) -> No
         except (pa.ArrowInvalid, OSError):
             pass
         if found and found[0][0] is not None:
-            where.fail(found[0][0] - 2, None,  # Arrow counts the header as row 1; frame rows count from 0 f"has {found[0][1]} field(s), the header has {n}",
+            # Arrow counts the header as row 1, and where.fail rows from 0
+            where.fail(found[0][0] - 2, None, f"has {found[0][1]} field(s), the header has {n}",
                        "quote values holding the separator; give every row all the header's fields")
     if "UTF8" in message:
         table = read(types=pa.binary())
@@ -451,7 +453,7 @@ def _read_bank(path: Path, head: bytes, where: _Where):
                           usecols=lambda c: c.strip().lower() in BANK_REQUIRED)
     except (ValueError, OSError, UnicodeDecodeError) as e:
         line = re.search(r"line (\d+)", str(e))
-        where.fail(int(line.group(1)) - 2 if line else None, None,  # a line number, the header's being 1
+        where.fail(int(line.group(1)) - 2 if line else None, None,  # pandas counts lines, the header's being 1
                    "has more fields than the header" if line else f"cannot be read: {shown(str(e))}",
                    "give the log as the Technion files are: one call a line, 17 fields")
     raw.columns = [c.strip().lower() for c in raw.columns]
@@ -460,7 +462,7 @@ def _read_bank(path: Path, head: bytes, where: _Where):
     if (bad := _first({c: pc.is_null(a).to_numpy(zero_copy_only=False) for c, a in cols.items()})) is not None:
         w.fail(*bad, "is empty", "give every row all 17 fields")
     code = _codes(pc.utf8_upper(cols["outcome"]), BANK_OUTCOMES, w)
-    keep = code != 5
+    keep = code != 2
     cols = {c: a.filter(pa.array(keep)) for c, a in cols.items()}
     w, code = _Where(where.source, rows[keep]), code[keep].astype(int)
     date = pd.to_datetime(_series(cols["date"]), format="%y%m%d", errors="coerce")
@@ -468,18 +470,18 @@ def _read_bank(path: Path, head: bytes, where: _Where):
         w.fail(*bad, f"{_value(cols['date'], bad[0])} is not a date yymmdd", "write dates as 990101")
     clock = {}
     for c in ("vru_entry", "vru_exit", "q_start", "q_exit", "ser_start", "ser_exit"):
-        if (bad := _first({c: ~_match(cols[c], r"^\d{1,2}:[0-5]\d:[0-5]\d$")})) is not None:
+        hms = pc.extract_regex(cols[c], r"^(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$")
+        if (bad := _first({c: pc.is_null(hms).to_numpy(zero_copy_only=False)})) is not None:
             w.fail(*bad, f"{_value(cols[c], bad[0])} is not a time h:mm:ss", "write times as 7:05:09")
-        clock[c] = pd.to_timedelta(_series(cols[c]).astype(str)).to_numpy()
+        h, m, sec = (pc.cast(pc.struct_field(hms, [k]), pa.int64()).to_numpy(zero_copy_only=False) for k in range(3))
+        clock[c] = (h * 3600 + m * 60 + sec).astype("timedelta64[s]").astype("timedelta64[ns]")
     if (bad := _first({"q_time": ~_match(cols["q_time"], r"^\d{1,9}$")})) is not None:
         w.fail(*bad, f"{_value(cols['q_time'], bad[0])} is not a number of seconds", "write whole seconds")
     q_time = pc.cast(cols["q_time"], pa.int64()).to_numpy(zero_copy_only=False)
-    day, start = date.to_numpy(), clock["vru_entry"]
-    one = np.timedelta64(int(DAY), "s")
+    day, start, nat = date.to_numpy(), clock["vru_entry"], np.datetime64("NaT")
 
     def at(c: str) -> np.ndarray:  # a clock time of the call's day, or of the next when before vru_entry (midnight)
-        return day + clock[c] + np.where(clock[c] < start, one, np.timedelta64(0, "s"))
-    nat = np.datetime64("NaT")
+        return day + clock[c] + np.where(clock[c] < start, np.timedelta64(int(DAY), "s"), np.timedelta64(0, "s"))
     agent, abandoned = code == 0, (code == 1) & (q_time > 0)
     end_col = np.where(agent, "ser_exit", np.where(abandoned, "q_exit", "vru_exit"))
     null = pa.scalar(None, pa.string())
@@ -492,6 +494,5 @@ def _read_bank(path: Path, head: bytes, where: _Where):
         "agent": _series(pc.if_else(pc.equal(cols["server"], "NO_SERVER"), null, cols["server"])),
         "outcome": np.where(agent, "answered", np.where(abandoned, "abandoned", "ivr_only")),
     })
-
     bank = _Where(where.source, rows[keep], lambda col, i: str(end_col[i]) if col == "end" else BANK_NAMES.get(col, col))
     return frame, bank, {"phantom": int((~keep).sum())}

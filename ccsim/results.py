@@ -102,8 +102,8 @@ class Results:
         ``agent`` is the first answering agent (group-number); contacts still in the system when the run stopped
         never ended and are left out.
         """
-        from .calllog import COLUMNS  # noqa: PLC0415 (the call-log layer loads pyarrow only when asked)
-        from .errors import OptionError  # noqa: PLC0415
+        from .calllog import COLUMNS  # here: the call-log layer loads pyarrow only when asked
+        from .errors import OptionError
         if self.calls is None:
             raise ResultsError("calls", "these results kept no per-call records", "run with keep_calls=True")
         reps = [int(r) for r in self.kpis.index]
@@ -127,7 +127,7 @@ class Results:
         out = pd.DataFrame({
             "call_id": ids + "-" + c["attempt"].astype(str), "customer_id": ids, "call_type": c["call_type"].astype(str),
             "arrival": arrival + shift, "queue_enter": queue_enter + shift, "answer": answer + shift, "end": end + shift,
-            "agent": c["agent"] if "agent" in c else pd.NA, "outcome": c["outcome"].astype(str),
+            "agent": c.get("agent", pd.NA), "outcome": c["outcome"].astype(str),
         })
         return out.astype({"call_id": "string", "customer_id": "string", "call_type": "string",
                            "agent": "string"})[list(COLUMNS)].reset_index(drop=True)
