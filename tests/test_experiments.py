@@ -37,3 +37,21 @@ def test_experiment_reruns_cleanly_in_the_same_folder(tmp_path):
         tables.append(pd.read_parquet(out / "results.parquet"))
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert not tables[1].duplicated(["point", "rep", "metric", "interval"]).any()
+
+
+def test_the_bundled_call_log_is_what_its_script_makes(tmp_path):
+    """experiments/data/call_log.parquet is exactly what make_call_log.py makes from its stated parameters,
+    and it is a valid call log (docs/call-log.md)."""
+    import pandas as pd
+
+    from ccsim.calllog import read_call_log
+
+    out = tmp_path / "log.parquet"
+    p = subprocess.run([sys.executable, str(ROOT / "experiments" / "make_call_log.py"), "--out", str(out)],
+                       capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    bundled = ROOT / "experiments" / "data" / "call_log.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(bundled))
+    log = read_call_log(bundled)
+    assert log.n_calls > 100_000 and set(log.frame["weekday"]) == set(range(7))
+    assert 0.01 < (log.frame["outcome"] == "abandoned").mean() < 0.1
