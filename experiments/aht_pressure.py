@@ -8,7 +8,7 @@ Silo design, same callers in every point. Writes results/aht_pressure/.
 
     python experiments/aht_pressure.py [--reps 10] [--engine numba]
 
-Measured with the numba engine on a 2-core machine, defaults: 5 s (4 points x 10 days).
+Measured with the numba engine on a 2-core machine, defaults: 3 s (4 points x 10 days).
 """
 from __future__ import annotations
 

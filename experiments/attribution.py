@@ -24,7 +24,7 @@ per KPI x term, with mean and 95% CI) and attribution.html (a waterfall per key 
 
 Measured with the numba engine on a 2-core machine (busy), defaults: the two best-split searches about 40 s on a
 first run (read back from results/attribution/split/ afterwards), then 12-15 s for the sweep (16 designs x 10
-days) and a few seconds for the page: about 60 s in all; a fresh environment adds the numba compile (8 s).
+days) and a few seconds for the page: 33 s in all on engine v2; a fresh environment adds the numba compile (about 45 s).
 """
 from __future__ import annotations
 

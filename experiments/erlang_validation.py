@@ -7,7 +7,7 @@ covers the exact value. Writes results/erlang_validation/.
 
     python experiments/erlang_validation.py [--reps 20] [--engine numba]
 
-Measured with the numba engine on a 2-core machine, defaults: 9 s (14 points x 20 days of 8 h).
+Measured with the numba engine on a 2-core machine, defaults: 4 s (14 points x 20 days of 8 h).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ evidence (split_<design>.csv, the search sweeps in split/), and the re-staffed s
     python experiments/silo_vs_team.py [--reps 10] [--engine numba]
 
 The split search uses twice --reps days per candidate. Measured with the numba engine on a 2-core machine,
-defaults: 40 s (split search 36 s: silo 110 candidates, team 19, 20 days each; comparison 3 s: 12 points x 10
+defaults: 41 s on engine v2 (split search 37 s: silo 110 candidates, team 19, 20 days each; comparison 3 s: 12 points x 10
 days); 1 min 50 s while other work kept both cores busy (load average 4).
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ turns agents on the phones into agents to schedule. Writes results/staffing_plan
 
     python experiments/staffing_plan.py [--reps 10] [--engine numba]
 
-Measured with the numba engine on a 2-core machine, defaults: 36 s (two designs, 20 days per evaluation).
+Measured with the numba engine on a 2-core machine, defaults: 17 s on engine v2 (two designs, 20 days per evaluation).
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ at a headcount, with the same split across groups) has the same figures. Writes 
 
     python experiments/staffing_sweep.py [--reps 10] [--engine numba]
 
-Measured with the numba engine on a 2-core machine, defaults: 6 s (18 points x 10 days).
+Measured with the numba engine on a 2-core machine, defaults: 4 s (18 points x 10 days).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ Writes results/storm_surge/.
 
     python experiments/storm_surge.py [--reps 10] [--engine numba]
 
-Measured with the numba engine on a 2-core machine, defaults: 5 s (4 points x 10 days).
+Measured with the numba engine on a 2-core machine, defaults: 4 s (4 points x 10 days).
 """
 from __future__ import annotations
 
