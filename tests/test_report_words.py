@@ -90,6 +90,18 @@ def test_clauses_better_worse_and_unclear(sc):
     assert sentence.index("5.0 points more") < sentence.index("but answered 4.0 s later")
 
 
+def test_a_relative_fall_is_never_told_beyond_all_of_it(sc):
+    """A paired t interval of a skewed difference can reach below minus the baseline: a KPI that is never
+    negative cannot fall by more than 100%, so the interval is told up to 100%."""
+    ab = [0.10, 0.12, 0.30, 0.28, 0.11]
+    data = hand_data(sc, {"abandon_rate": ab}, {"abandon_rate": [0.03, 0.03, 0.06, 0.05, 0.03]})
+    d = data.diffs["other"].loc["abandon_rate"]
+    assert d["ci_low"] < -sum(ab) / len(ab)                         # the raw interval goes beyond -100%
+    tone, text = words.clause(data, data.series[1], "abandon_rate")
+    assert tone == "good" and text.startswith("78% fewer abandoned calls")
+    assert "to 100%]" in text and not re.search(r"1[0-9][1-9]%|[2-9]\d\d%", text), text
+
+
 def test_relative_and_absolute_wording(sc):
     cost = [1000.0, 1010.0, 990.0, 1005.0, 995.0]
     data = hand_data(sc, {"abandon_rate": AB, "service_level": SL, "cost": cost, "reexplanations_per_call": [0.3] * 5},

@@ -178,6 +178,8 @@ def clause(data: Data, s: Series, name: str) -> tuple[str, str] | None:
         scale, unit = 100 / b_mean, "%"
         dec = 0 if abs(dv) * scale >= 10 else say.rel_decimals
     v, a, z = dv * scale, lo * scale, hi * scale
+    if say.mode == "rel":  # the KPI is never negative: it cannot fall by more than all of it (a t interval can)
+        a, z = max(a, -100.0), max(z, -100.0)
     first = "%" if say.mode == "rel" else ""
     tight = finite(a) and finite(z) and f"{abs(a):.{dec}f}" == f"{abs(z):.{dec}f}"
     if sig is False and say.mode == "rel" and kpi.unit == "share":   # no clear change: told in points
