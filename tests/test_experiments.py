@@ -9,7 +9,7 @@ import pytest
 from centers import ROOT
 
 SCRIPTS = ["silo_vs_team", "staffing_sweep", "storm_surge", "aht_pressure", "erlang_validation", "staffing_plan",
-           "attribution"]
+           "attribution", "calibrate_and_compare"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -446,6 +446,9 @@ def _plan_rows(thr: float, currency: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
+from . import calibrate as _calibrate  # noqa: E402,F401  (registers `ccsim calibrate`)
+
+
 def main() -> None:
     """Entry point of the ``ccsim`` command: a usage error (unknown option, a value of the wrong type) is one
     line and exit code 2, like every other bad input (typer would draw a usage box)."""
