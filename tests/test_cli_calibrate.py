@@ -72,3 +72,19 @@ def test_a_malformed_row_is_named(tmp_path):
     p = cli("calibrate", str(bad), "-o", str(tmp_path / "x.toml"))
     assert p.returncode == 2 and "row 2" in p.stderr and "answer" in p.stderr, p.stderr
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_staffing_can_be_given_as_a_file(tmp_path):
+    """Agents per group from a file instead of the log's agent column: the scenario holds them as given."""
+    st = tmp_path / "staffing.toml"
+    st.write_text("[staffing]\nbilling = 30\ntech = 25\nsales = [" + ", ".join(["12"] * 48) + "]\n", encoding="utf-8")
+    out = tmp_path / "s.toml"
+    p = cli("calibrate", str(LOG), "-o", str(out), "--staffing", str(st), "--backtest-reps", "0")
+    assert p.returncode == 0, p.stderr
+    groups = ccsim.load_scenario(out).design.groups
+    profile = {g: set(gr.staffing_profile(48)) for g, gr in groups.items()}
+    assert {30} in profile.values() and {25} in profile.values() and {12} in profile.values(), profile
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[staffing]\nnobody = 3\n", encoding="utf-8")
+    p = cli("calibrate", str(LOG), "-o", str(tmp_path / "x.toml"), "--staffing", str(bad))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "staffing" in p.stderr, p.stderr

@@ -68,6 +68,9 @@ def calibrate(
     origin: Annotated[str | None, typer.Option(help="Origin of numeric times (ISO date-time; default day 0 00:00).",
                                                show_default=False)] = None,
     sl_threshold: Annotated[float, typer.Option(help="Service-level threshold of the scenario, seconds.")] = 20.0,
+    staffing: Annotated[Path | None, typer.Option(
+        help="TOML file of agents per group (or call type): a number, or one value per interval; default: inferred "
+             "from the log's agent column.", show_default=False)] = None,
     report: Annotated[Path | None, typer.Option(help="Also write the calibration report (HTML) here.",
                                                 show_default=False)] = None,
     backtest_reps: Annotated[int, typer.Option(help="Replications of the backtest (0: none).")] = 20,
@@ -85,9 +88,14 @@ def calibrate(
         from ..calibrate import calibrate as run_calibrate
         from ..calllog import read_call_log
 
+        given = None
+        if staffing is not None:
+            from ..tomlfile import read_toml
+            given = read_toml(staffing, "--staffing")
+            given = given.get("staffing", given)   # a [staffing] table, or the groups at the top level
         calls = read_call_log(log, format=fmt, origin=origin)
         cal = run_calibrate(calls, interval=interval, day_type=day_type, handle_law=handle_law, day=day,
-                            sl_threshold=sl_threshold)
+                            sl_threshold=sl_threshold, staffing=given)
         _write_text(out, cal.to_toml(), "--out")
         console = Console()
         console.print(_estimates_table(cal, cal._day(day)))
