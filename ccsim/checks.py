@@ -84,7 +84,7 @@ def _some(names) -> str:
 def check_size(sc: Scenario) -> None:
     """The run fits the limits: staffing cells, agents and first contacts (the number of
     intervals is checked first, in check_scenario). Checked before anything loops over callers."""
-    d, g = sc.demand, sc.design
+    g = sc.design
     n_int = sc.n_intervals  # within MAX_INTERVALS: check_scenario checks it first
     if len(g.groups) * n_int > MAX_STAFFING_CELLS:
         raise ScenarioError("design.groups", f"{len(g.groups)} groups x {n_int:,} intervals is more than "

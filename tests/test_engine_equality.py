@@ -346,12 +346,17 @@ def one_queue_center(talk, patience, staff: int, **extra) -> dict:
         },
     }
     for path, value in extra.items():
-        node = d
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node[k]
-        node[keys[-1]] = value
+        put(d, path, value)
     return d
+
+
+def put(d: dict, path: str, value) -> None:
+    """Set the field at a dotted path of a scenario dict."""
+    node = d
+    keys = path.split(".")
+    for k in keys[:-1]:
+        node = node[k]
+    node[keys[-1]] = value
 
 
 FAST_CASES = [
@@ -403,11 +408,7 @@ def test_fast_path_does_not_apply_beyond_its_case(change):
     base = compile_scenario(ccsim.scenario_from_dict(d))
     assert fast_path_applies(base)
     for path, value in change.items():
-        node = d
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node[k]
-        node[keys[-1]] = value
+        put(d, path, value)
     try:
         comp = compile_scenario(ccsim.scenario_from_dict(d))
     except ScenarioError:  # a need nobody serves is refused by validation: nothing to run

@@ -61,7 +61,7 @@ def test_readme_has_the_commands_we_expect():
     cmds = _commands()
     assert cmds[0] == "python3 experiments/silo_vs_team.py"
     assert {c.split()[1] for c in cmds if c.startswith("ccsim ")} == {"run", "validate", "erlang", "sweep", "report",
-                                                                        "staff"}
+                                                                        "staff", "calibrate"}
 
 
 def test_readme_commands_run_as_written(workdir):
@@ -71,6 +71,7 @@ def test_readme_commands_run_as_written(workdir):
         assert p.returncode == 0, f"{cmd}\n{p.stderr[-3000:]}"
     assert (workdir / "report.html").stat().st_size > 1_000_000 and any((workdir / "slides").glob("*.png"))
     assert (workdir / "results" / "silo_45s" / "manifest.json").is_file()
+    assert (workdir / "results" / "calibration.html").is_file() and (workdir / "results" / "calibrated.toml").is_file()
 
 
 def test_readme_python_runs_as_written(workdir):

@@ -210,3 +210,13 @@ def ivr_rows(table: pd.DataFrame) -> list[Estimate]:
                             f"{r.ivr_only:,} calls ended in the IVR, {r.blocked:,} were blocked: reported, "
                             "not modelled by ccsim", r.call_type))
     return out
+
+
+def handle_density(law: str, mean: float, cv: float, x: np.ndarray) -> np.ndarray:
+    """The density at ``x`` of a handle-time law as ccsim parametrises it (mean and cv; exponential: mean)."""
+    if law == "lognormal":
+        s2 = np.log1p(cv**2)
+        return stats.lognorm.pdf(x, s=np.sqrt(s2), scale=mean * np.exp(-s2 / 2))
+    if law == "gamma":
+        return stats.gamma.pdf(x, 1 / cv**2, scale=mean * cv**2)
+    return stats.expon.pdf(x, scale=mean)

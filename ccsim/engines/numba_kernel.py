@@ -207,25 +207,15 @@ def heap_pop_fix(ht, hk, hp, n):
 
 
 @njit(**_INL)
-def take_contact(records, sl, ist):
-    """A row for a new contact: the next one (records kept) or a recycled one."""
-    if records or ist[IS_NCF] == 0:
-        c = ist[IS_NC]
-        ist[IS_NC] = c + 1
-        return c
-    ist[IS_NCF] -= 1
-    return sl.c_free[ist[IS_NCF]]
-
-
-@njit(**_INL)
-def take_leg(records, sl, ist):
-    """A row for a new queue leg: the next one (records kept) or a recycled one."""
-    if records or ist[IS_NLF] == 0:
-        tk = ist[IS_NL]
-        ist[IS_NL] = tk + 1
-        return tk
-    ist[IS_NLF] -= 1
-    return sl.l_free[ist[IS_NLF]]
+def take_slot(records, free, ist, n_at, free_at):
+    """A row for a new contact or leg: the next one (records kept) or a recycled one from ``free``; ``n_at`` and
+    ``free_at`` are the ``ist`` places of the rows used and of the free list's length (IS_NC/IS_NCF, IS_NL/IS_NLF)."""
+    if records or ist[free_at] == 0:
+        r = ist[n_at]
+        ist[n_at] = r + 1
+        return r
+    ist[free_at] -= 1
+    return free[ist[free_at]]
 
 
 @njit(**_INL)
@@ -457,7 +447,7 @@ def tally_contact(dz, ta, sl, c):
     """A finished (or, at the end, still open) contact into the window's KPI accumulators, the interval
     tallies, the wait histogram and the journey's last step (metrics.contact_sums, interval_kpis, wait_cdf,
     journey_flows)."""
-    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    cf, ci, li = sl.cf, sl.ci, sl.li
     kpi = ta.kpi
     arr = cf[c, CF_ARRIVAL]
     out = ci[c, CI_OUTCOME]
@@ -615,7 +605,7 @@ def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
     pend_next_arrival(dz, dm, ev, ist, stf, now)
     ck = rv.caller_key(dm.stream, ct, seq)
     row = rv.needs_row(ck, dm.needs_cum[ct], dm.needs_rows[ct])
-    c = take_contact(records, sl, ist)
+    c = take_slot(records, sl.c_free, ist, IS_NC, IS_NCF)
     start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, 0)
 
 
@@ -623,7 +613,7 @@ def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
 def on_retry(records, dz, dm, sl, ev, ist, now, old):
     """A redial or callback: attempt k+1 of the caller of contact ``old`` (whose slot was kept for it)."""
     ci = sl.ci
-    c = take_contact(records, sl, ist) if records else old
+    c = take_slot(records, sl.c_free, ist, IS_NC, IS_NCF) if records else old
     start_contact(records, dz, dm, sl, ev, ist, now, c, ci[old, CI_CALLER], ci[old, CI_CALL_TYPE], ci[old, CI_KEY],
                   ci[old, CI_ROW], ci[old, CI_ATTEMPT] + 1)
 
@@ -696,7 +686,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             old = ci[c, CI_TICKET]
             if not records and old >= 0:  # the previous leg's slot is free now
                 free_leg(sl, ist, old)
-            tk = take_leg(records, sl, ist)
+            tk = take_slot(records, sl.l_free, ist, IS_NL, IS_NLF)
             li[tk, LI_CONTACT] = c
             li[tk, LI_LEG] = ci[c, CI_LEG]
             li[tk, LI_QUEUE] = q

@@ -12,14 +12,12 @@ building the designs. A contribution whose CI spans zero is drawn grey and calle
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from ..attribution import Attribution
@@ -27,7 +25,7 @@ from ..kpis import REGISTRY
 from ..kpis import label as kpi_label
 from ..store import atomic_write
 from ..version import __version__
-from .style import CSS, PALETTE, PLOT_CONFIG, layout
+from .style import CSS, PALETTE, layout, figure_html
 from .words import diff, esc, pesc, value
 
 #: the page's file, beside the sweep's tables
@@ -189,14 +187,8 @@ def waterfall(att: Attribution, kpi: str) -> go.Figure:
 
 
 def _figure_html(key: str, fig: go.Figure) -> tuple[str, str]:
-    """(the chart's place, its script): plotly's JSON is HTML-safe (no '<', '>' or '/')."""
-    height = int(fig.layout.height or 420)
-    config = {**PLOT_CONFIG, "toImageButtonOptions": {"filename": f"ccsim-attribution-{key}", "width": 1280,
-                                                      "height": height}}
-    place = f"<div id='chart-{key}' class='plotly-graph-div' style='height:{height}px; width:100%;'></div>"
-    script = (f"<script type='text/javascript'>(function () {{ var f = {pio.to_json(fig, validate=False)};"
-              f" Plotly.newPlot('chart-{key}', f.data, f.layout, {json.dumps(config)}); }})();</script>")
-    return place, script
+    """(the chart's place, its script)."""
+    return figure_html(key, fig, "attribution", 420)
 
 
 # --------------------------------------------------------------------------- the page

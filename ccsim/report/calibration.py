@@ -16,27 +16,25 @@ in the HTML and inside the charts.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
-from scipy import stats
 
 from ..calibrate import Calibration, fit_handle
 from ..calibrate.arrivals import count_first_contacts
-from ..calibrate.common import clock, day_clock, fmt, n_intervals, pvalue, t_ci
+from ..calibrate.durations import handle_density
+from ..calibrate.common import clock, day_clock, fmt, n_intervals, poisson_ci, pvalue, t_ci
 from ..calibrate.patience import MIN_AT_RISK, MIN_EVENT, censored_waits, kaplan_meier
 from ..calibrate.repeats import FIRST, mark_repeats
 from ..calllog import CallLog
 from ..errors import OptionError
 from ..store import atomic_write
 from ..version import __version__
-from .style import CSS, PALETTE, PLOT_CONFIG, layout, rgba
+from .style import CSS, PALETTE, layout, rgba, figure_html
 from .words import esc, pesc, short, value
 
 #: the page's file name when a folder is given
@@ -107,9 +105,8 @@ def daily_total(counts: np.ndarray, confidence: float) -> tuple[float, float, fl
     if n >= 2 and y.std(ddof=1) > 0:
         lo, hi = t_ci(np.array(m), np.array(y.std(ddof=1)), np.array(n), confidence)
         return m, max(float(lo), 0.0), float(hi), n
-    a = 1 - confidence
-    lo = stats.chi2.ppf(a / 2, 2 * y.sum()) / 2 if y.sum() > 0 else 0.0
-    return m, float(lo) / n, float(stats.chi2.ppf(1 - a / 2, 2 * y.sum() + 2) / 2) / n, n
+    lo, hi = poisson_ci(np.array(y.sum()), confidence)
+    return m, float(lo) / n, float(hi) / n, n
 
 
 def handle_sample(log: CallLog, call_type: str) -> np.ndarray:
@@ -143,14 +140,7 @@ def km_curve(t: np.ndarray, abandoned: np.ndarray, confidence: float, points: in
 
 def _density(law: str, fit: dict, x: np.ndarray) -> np.ndarray:
     """A fitted handle-time law's density (from its mean and cv, as ccsim parametrises it)."""
-    m, cv = fit["mean"], fit.get("cv", 1.0)
-    if law == "lognormal":
-        s2 = np.log1p(cv**2)
-        return stats.lognorm.pdf(x, s=np.sqrt(s2), scale=m * np.exp(-s2 / 2))
-    if law == "gamma":
-        return stats.gamma.pdf(x, 1 / cv**2, scale=m * cv**2)
-    return stats.expon.pdf(x, scale=m)
-
+    return handle_density(law, fit["mean"], fit.get("cv", 1.0), x)
 
 # --------------------------------------------------------------------------- charts
 def _hours(fig: go.Figure, title: str = "time of day") -> None:
@@ -323,14 +313,8 @@ def backtest_chart(cal: Calibration, bt: pd.DataFrame, kpi: str) -> tuple[go.Fig
 
 
 def _figure_html(key: str, fig: go.Figure) -> tuple[str, str]:
-    """(the chart's place, its script): plotly's JSON is HTML-safe (no '<', '>' or '/')."""
-    height = int(fig.layout.height or 360)
-    config = {**PLOT_CONFIG, "toImageButtonOptions": {"filename": f"ccsim-calibration-{key}", "width": 1280,
-                                                      "height": height}}
-    place = f"<div id='chart-{key}' class='plotly-graph-div' style='height:{height}px; width:100%;'></div>"
-    script = (f"<script type='text/javascript'>(function () {{ var f = {pio.to_json(fig, validate=False)};"
-              f" Plotly.newPlot('chart-{key}', f.data, f.layout, {json.dumps(config)}); }})();</script>")
-    return place, script
+    """(the chart's place, its script)."""
+    return figure_html(key, fig, "calibration", 360)
 
 
 # --------------------------------------------------------------------------- the page

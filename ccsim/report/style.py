@@ -1,6 +1,7 @@
 """The look of the report: colours, fonts, the page's CSS, the charts' common layout and plotly's config."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -98,3 +99,17 @@ def place_labels(fig: Any, items: list, xr: tuple, yr: tuple, size: tuple = (100
         taken.append((px + ax - bw / 2, py + ay - bh / 2, px + ax + bw / 2, py + ay + bh / 2))
         fig.add_annotation(x=x, y=y, ax=ax, ay=ay, text=text, showarrow=True, arrowhead=0, arrowcolor=color,
                            arrowwidth=1.2, font=dict(size=12, color=color), bgcolor="rgba(255,255,255,0.85)")
+
+
+def figure_html(key: str, fig: Any, page: str, height: int) -> tuple[str, str]:
+    """(a chart's place, its script) on a page of its own making (attribution, calibration): plotly's JSON is
+    HTML-safe (no '<', '>' or '/'); ``page`` names the PNG a reader saves, ``height`` is the default height."""
+    import plotly.io as pio
+
+    height = int(fig.layout.height or height)
+    config = {**PLOT_CONFIG, "toImageButtonOptions": {"filename": f"ccsim-{page}-{key}", "width": 1280,
+                                                      "height": height}}
+    place = f"<div id='chart-{key}' class='plotly-graph-div' style='height:{height}px; width:100%;'></div>"
+    script = (f"<script type='text/javascript'>(function () {{ var f = {pio.to_json(fig, validate=False)};"
+              f" Plotly.newPlot('chart-{key}', f.data, f.layout, {json.dumps(config)}); }})();</script>")
+    return place, script
