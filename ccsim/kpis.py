@@ -136,6 +136,8 @@ def _value(s: Mapping[str, np.ndarray | float], name: str) -> np.ndarray | float
 
 def ratio(num, den):
     """num / den, NaN where the denominator is 0 (scalars or arrays)."""
+    if isinstance(num, float) and isinstance(den, float):  # one replication's sums: no numpy round trip
+        return num / den if den > 0 else math.nan
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -158,7 +158,13 @@ def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = Fal
     forbid the fast path; by default it is taken where it applies (:func:`fast_path_applies`)."""
     dz, dm = _replication(comp, seed, rep)
     n_legs = comp.demand.max_needs() + 1
-    if fast if fast is not None else (fast_path_applies(comp) and not small):
+    if fast is None:
+        fast = comp.__dict__.get("_numba_fast")
+        if fast is None:  # once per compiled scenario (a cache on the frozen dataclass)
+            fast = fast_path_applies(comp)
+            object.__setattr__(comp, "_numba_fast", fast)
+        fast = fast and not small
+    if fast:
         ta = nk.run_fast(dz, dm, n_legs)
     else:
         _, ta, _, _ = nk.run_kernel(False, dz, dm, n_legs, 1024, 1024, small=small)
