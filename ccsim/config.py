@@ -66,6 +66,7 @@ class CallType(_Model):
                      | Annotated[list[NeedsOption], Field(min_length=1, max_length=MAX_ROWS), Tag(":table")],
                      Discriminator(shape_tag)]
     misroute_prob: Prob = 0.0
+    balk_prob: Prob = 0.0   # hangs up at once when not answered at once (on each leg not held by an agent)
     resolution_prob: Prob = 1.0
     callback_prob: Prob = 0.0
     callback_delay: Distribution = Exponential(mean=4 * 3600.0)

@@ -40,6 +40,7 @@ class CompiledDemand:
     needs: np.ndarray            # (C, R, N) int64 skill index, -1 padded
     n_needs: np.ndarray          # (C, R) int64
     misroute: np.ndarray         # (C,) probability of pressing a wrong option
+    balk: np.ndarray             # (C,) probability of hanging up at once when not answered at once
     # distributions: one table, referred to by row; empirical ones read values[off : off + n]
     dist_kind: np.ndarray        # (M,) int64 (ccsim.variates.D_*)
     dist_p: np.ndarray           # (M, 2)
@@ -112,7 +113,7 @@ def compile_demand(sc: Scenario) -> CompiledDemand:
         seg_end=np.concatenate(ends), seg_rate=np.concatenate(rates), seg_day=np.concatenate(days),
         ct_seg=np.array(ct_seg, np.int64),
         needs_cum=cum, needs_rows=np.array([len(t) for t in tables], np.int64), needs=needs, n_needs=n_needs,
-        misroute=np.array([ct.misroute_prob for ct in cts]),
+        misroute=np.array([ct.misroute_prob for ct in cts]), balk=np.array([ct.balk_prob for ct in cts]),
         ct_patience=np.array([row(ct.patience) for ct in cts], np.int64),
         ct_redial_delay=np.array([row(ct.redial_delay) for ct in cts], np.int64),
         ct_callback_delay=np.array([row(ct.callback_delay) for ct in cts], np.int64),
@@ -196,6 +197,9 @@ class Caller:
         return int(rv.option_pressed(self.key, attempt, self.needs[0], d.misroute[self.call_type], d.n_skills))
 
     def patience(self, attempt: int, leg: int) -> float:
+        """How long the caller waits on this leg, drawn when they cannot be answered at once: 0 if they balk."""
+        if rv.balks(self.key, attempt, leg, self._dem.balk[self.call_type]):
+            return 0.0
         return self._draw(self._dem.ct_patience[self.call_type], attempt, rv.PATIENCE, leg)
 
     def talk(self, attempt: int, need: int) -> float:

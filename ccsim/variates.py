@@ -19,10 +19,10 @@ from numba import int64, njit, uint64
 from .distributions import KINDS
 
 # purposes: part of the reproducibility contract (append only)
-ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT = \
-    range(13)
+ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
+    BALK = range(14)
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect")
+            "callback_delay", "survey", "deflect", "balk")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 
@@ -160,6 +160,12 @@ def dist_draw(m, dist_kind, dist_p, dist_off, dist_n, values, ck, attempt, purpo
     """A variate of distribution ``m`` of a compiled demand's distribution table."""
     return draw(dist_kind[m], dist_p[m, 0], dist_p[m, 1], values, dist_off[m], dist_n[m], ck, attempt, purpose,
                 index)
+
+
+@njit(cache=True, inline="always")
+def balks(ck, attempt, leg, balk_prob):
+    """A caller who cannot be answered at once on this leg hangs up at once (patience 0) with ``balk_prob``."""
+    return balk_prob > 0.0 and uniform(ck, attempt, BALK, leg, 0) < balk_prob
 
 
 @njit(cache=True, inline="always")

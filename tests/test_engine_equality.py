@@ -209,6 +209,8 @@ def centers(draw) -> dict:
             ct["needs"] = [{"p": p, "needs": needs_list()} for p in ps]
         if draw(st.integers(0, 4)):
             ct["patience"] = _dist(draw, 10, 200, unit=unit)
+        if draw(st.integers(0, 3)) == 0:
+            ct["balk_prob"] = draw(st.sampled_from([0.2, 0.6]))
         if S > 1 and draw(st.booleans()):
             ct["misroute_prob"] = draw(st.sampled_from([0.1, 0.3, 0.6]))
         ct["resolution_prob"] = draw(st.sampled_from([0.3, 0.7, 1.0]))
@@ -372,6 +374,9 @@ FAST_CASES = [
         **{"demand.busyness_cv": 0.3}))),
     ("empirical laws", ccsim.scenario_from_dict(one_queue_center(
         {"dist": "empirical", "values": [60, 120, 180]}, {"dist": "empirical", "values": [15, 30, 45, 60]}, 6))),
+    ("balking", ccsim.scenario_from_dict(one_queue_center(
+        {"dist": "exponential", "mean": 160}, {"dist": "exponential", "mean": 90}, 8,
+        **{"demand.call_types.x.balk_prob": 0.3, "demand.call_types.y.balk_prob": 0.1}))),
     ("deflections, never hangs up", ccsim.scenario_from_dict(one_queue_center(
         {"dist": "gamma", "mean": 150, "cv": 0.5}, None, 7,
         **{"design.deflections": [{"start": 3600, "end": 7200, "share": 0.4}]}))),

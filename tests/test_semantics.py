@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import ccsim
 from ccsim.demand import compile_demand, first_arrivals
@@ -261,3 +262,24 @@ def test_leg_talk_times_add_up_to_the_contact_talk_time(engine):
     np.testing.assert_allclose(per_contact.to_numpy(), res.calls.loc[per_contact.index, "talk_time"].to_numpy(), rtol=1e-12)
     assert (res.legs.loc[res.legs["outcome"] != "answered", "talk_time"] == 0).all()
     assert (res.legs.loc[res.legs["kind"] == "transfer", "talk_time"] > 0).any()
+
+
+def test_balking_callers_hang_up_at_once_in_the_stated_share(engine):
+    """With balk_prob p, a caller who cannot be answered at once hangs up at once with probability p (a binomial
+    99.9% interval); callers answered at once never balk; the share is the same on every leg of the day."""
+    d = two_skill_center()
+    ct = d["demand"]["call_types"]["mixed"]
+    ct.update(balk_prob=0.3, needs=["billing"], patience={"dist": "exponential", "mean": 600})
+    d["design"]["groups"]["billing_agents"]["staffing"] = 3
+    res = run(build(d), engine)
+    legs = res.legs
+    not_at_once = legs[~((legs["outcome"] == "answered") & (legs["wait"] == 0))]
+    balked = (not_at_once["outcome"] == "abandoned") & (not_at_once["wait"] == 0)
+    n, k = len(not_at_once), int(balked.sum())
+    assert n > 300
+    lo, hi = (stats.binom.ppf(q, n, 0.3) for q in (0.0005, 0.9995))
+    assert lo <= k <= hi, (k, n)
+    # without balking, nobody hangs up with a zero wait
+    ct["balk_prob"] = 0.0
+    none = run(build(d), engine).legs
+    assert not ((none["outcome"] == "abandoned") & (none["wait"] == 0)).any()

@@ -180,8 +180,8 @@ def _why(r, off: pd.DataFrame, facts: dict) -> str:
             reasons.append(f"staffing rounded up from {facts['present'].get(i, 0):.1f} to "
                            f"{facts['staffed'].get(i, 0)} agents")
         if k == "abandon_rate" and facts["balk"] > 0.01:
-            reasons.append(f"{facts['balk']:.1%} of queued callers hang up at once (balking), which ccsim does "
-                           "not model")
+            reasons.append(f"{facts['balk']:.1%} of queued callers hang up at once (balking), which the calibrated "
+                           "scenario folds into patience")
     if k != "offered" and not _worse(k, r.observed, r.simulated) and 0 < facts["present"].get(i, 0) < 3:
         reasons.append(f"only {facts['present'].get(i, 0):.1f} agents seen present on average (agents are seen only "
                        f"while they answer calls), {facts['staffed'].get(i, 0)} in the scenario")

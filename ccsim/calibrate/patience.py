@@ -9,7 +9,8 @@ the exact chi-square interval), lognormal and Weibull by Newton-type optimisatio
 
 Waits answered at once (0 s) carry no information on patience and are left out; abandonments at 0 s are put at
 ``MIN_EVENT`` (half an ACD's 1-s clock tick) so that logs can be taken. Callers who hang up at once (within the
-balking threshold) are counted apart; ccsim has no balking, so they stay in the fit as very impatient callers.
+balking threshold) are counted apart and stay in the fit as very impatient callers: in a log of whole seconds a
+hang-up within a tick cannot be told from a short patience, so the scenario's ``balk_prob`` is left at 0.
 """
 from __future__ import annotations
 
@@ -256,8 +257,8 @@ def patience_rows(fits: dict[str, dict], balk: float) -> list[Estimate]:
         else:
             out.append(Estimate("patience", "exponential mean", np.nan, np.nan, np.nan, n, how, name))
         out.append(Estimate("patience", "balking share", fit["balk_share"], np.nan, np.nan, n,
-                            f"{fit['balked']:,} queued callers abandoned within {fmt(balk)} s: reported; ccsim has no "
-                            "balking, they stay in the fit", name))
+                            f"{fit['balked']:,} queued callers abandoned within {fmt(balk)} s: reported; they stay "
+                            "in the fit (balk_prob left at 0)", name))
     return out
 
 

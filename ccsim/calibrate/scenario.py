@@ -145,8 +145,8 @@ def build(cal: "Calibration", day: str) -> Plan:
         if fit["balked"]:
             p.above.setdefault(t + ("needs",), []).append(
                 f"balking: {fit['balked']:,} of {fit['queued']:,} queued callers ({bal:.1%}) hung up within "
-                f"{fmt(cal.balk_threshold)} s; ccsim has no balking: they are in the patience fit as very impatient "
-                "callers")
+                f"{fmt(cal.balk_threshold)} s; they stay in the patience fit as very impatient callers (a hang-up "
+                "within a clock tick cannot be told from one): balk_prob is left at 0")
         _repeats(p, t, rep, c, cal)
     # ----------------------------------------------------------------------------------------- design
     g = ("design",)

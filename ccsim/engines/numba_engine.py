@@ -98,7 +98,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         stream=0, busy=np.ones(d.n_days), seg_end=_c(d.seg_end), seg_rate=_c(d.seg_rate),
         seg_day=_c(d.seg_day, i64), ct_seg=_c(d.ct_seg, i64), needs_cum=_c(d.needs_cum),
         needs_rows=_c(d.needs_rows, i64), needs=_c(d.needs, i64), n_needs=_c(d.n_needs, i64),
-        misroute=_c(d.misroute), n_skills=int(d.n_skills), dist_kind=_c(d.dist_kind, i64), dist_p=_c(d.dist_p),
+        misroute=_c(d.misroute), balk=_c(d.balk), n_skills=int(d.n_skills), dist_kind=_c(d.dist_kind, i64), dist_p=_c(d.dist_p),
         dist_off=_c(d.dist_off, i64), dist_n=_c(d.dist_n, i64), values=_c(d.values),
         ct_patience=_c(d.ct_patience, i64), ct_redial_delay=_c(d.ct_redial_delay, i64),
         ct_callback_delay=_c(d.ct_callback_delay, i64), skill_talk=_c(d.skill_talk, i64),

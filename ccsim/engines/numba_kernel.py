@@ -42,7 +42,7 @@ DESIGN = namedtuple("DESIGN", [
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
-    "misroute", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
+    "misroute", "balk", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
     "ct_callback_delay", "skill_talk", "skill_acw"])
 AGENTS = namedtuple("AGENTS", [
     "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
@@ -124,7 +124,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "f23436b430d7045b"
+VARIATES_SHA256 = "53114d460dee7f74"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -719,7 +719,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_NLEGS] += 1
             if a < 0:
                 if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
-                    p = ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, ci[c, CI_LEG])
+                    leg = ci[c, CI_LEG]
+                    p = 0.0 if rv.balks(ck, k, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, leg)
                     if math.isfinite(p):
                         li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << 3) | EV_PATIENCE)
                 ci[c, CI_PC] = PC_WAIT
@@ -1175,7 +1176,7 @@ def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
         f = free[0]
         start = q_t
         if f > q_t:  # every agent is busy: the caller waits
-            ab = q_t + ddraw(dm, dm.ct_patience[ct], ck, 0, rv.PATIENCE, 0)
+            ab = q_t + (0.0 if rv.balks(ck, 0, 0, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, 0, rv.PATIENCE, 0))
             if ab < f and ab < end:  # hangs up first
                 wait = ab - q_t
                 lf[tk, LF_WAIT] = wait
