@@ -27,7 +27,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Di
 from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
 from .checks import check_scenario, rate_segments, segment_edges
 from .errors import OptionError, ScenarioError
-from .limits import (DAY, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
+from .limits import (DAY, MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
                      NAME_RULE, NOT_A_LABEL, Prob, RunTime, UNION_TAGS, clip, plain_text, safe_name,
@@ -226,6 +226,9 @@ class Design(_Model):
     cold_transfer_resolution_factor: Prob = 1.0
     survey: Survey | None = None
     deflections: list[Deflection] = Field(default=[], max_length=MAX_ROWS)
+    trunk_lines: Annotated[int, BeforeValidator(not_a_boolean)] | None = Field(
+        default=None, ge=1, le=MAX_TOTAL_AGENTS,
+        description="telephone lines: a contact finding them all busy is blocked; a line is held from arrival to leaving")
     staffing_scale: Float = Field(default=1.0, ge=0.0, le=MAX_MULTIPLIER,
                                   description="multiplies every group's staffing (rounded)")
 

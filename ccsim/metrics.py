@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engines.compiled import Compiled
-from .engines.output import (ABANDONED, ANSWERED, CONTACT_SUMS, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_SUMS, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                              QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies, agent_sums)
 from .kpis import from_sums, ratio
 
@@ -46,6 +46,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
         "abandoned_ended": float((aban & ended).sum()), "tis_abandoned_sum": float(tis[aban & ended].sum()),
         "within_sl_caller": float((ans & (c["wait"] <= sl_threshold + EPS)).sum()),
         "wait_answered_sum": float(c["wait"][ans].sum()),
+        "blocked": float((outcome == BLOCKED).sum()),
     }
 
 

@@ -33,6 +33,14 @@ PUBLISHED = {
         "speed_of_answer": (0.099, 0.097, 0.102, 3),
         "occupancy": (0.695, 0.694, 0.697, 3),
     },
+    "mmcblocked": {
+        "blocked": (18.655, 18.045, 19.265, 3),
+        "in_target": (1854.284, 1851.667, 1856.901, 3),
+        "service_level": (0.929, 0.928, 0.930, 3),
+        "speed_of_answer": (0.060, 0.059, 0.061, 3),
+        "occupancy": (0.689, 0.688, 0.690, 3),
+        "service_level_with_blocked": (0.920, 0.919, 0.922, 3),
+    },
     "mmcab": {
         "abandoned": (58.609, 57.660, 59.558, 3),
         "in_target": (1906.008, 1903.785, 1908.231, 3),
@@ -68,6 +76,10 @@ def ccsim_figures(name: str) -> dict[str, tuple[float, float]]:
     assert (k["in_system"] == 0).all()                                   # the day ran until the center was empty
     out = {"in_target": mean_se(np.rint(good)), "service_level": ratio_se(good, served),
            "speed_of_answer": ratio_se(waits, served), "occupancy": mean_se(k["occupancy"].to_numpy())}
+    if name == "mmcblocked":
+        blocked = k["blocked"].to_numpy()
+        out["blocked"] = mean_se(blocked)
+        out["service_level_with_blocked"] = ratio_se(good, served + blocked)
     if name == "mmcab":
         c = res.calls
         late = ((c["outcome"] == "abandoned") & (c["wait"] >= AWT)).groupby(c["rep"]).sum()

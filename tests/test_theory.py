@@ -67,3 +67,16 @@ def test_confidence_interval_is_student_t():
     assert s["mean"] == pytest.approx(x.mean())
     assert s["ci_high"] - s["mean"] == pytest.approx(half)
     assert s["mean"] - s["ci_low"] == pytest.approx(half)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_trunk_lines_as_many_as_agents_block_as_erlang_b(engine):
+    """With as many lines as agents nobody waits: the blocked share is Erlang B's (99.9% interval over 30 days)."""
+    lam, aht, c = 8 / 300, 300.0, 10                      # 8 erlangs on 10 lines
+    sc = ccsim.erlang_a(arrival_rate=lam, mean_handle_time=aht, agents=c, horizon=12 * 3600.0, warmup=3600.0)
+    sc = sc.override({"design.trunk_lines": c})
+    res = ccsim.simulate(sc, engine=engine, reps=30, seed=20261124, keep_calls=False)
+    s = res.summary(confidence=0.999)
+    exact = ccsim.erlang.erlang_b(c, lam * aht)
+    assert s.loc["block_rate", "ci_low"] <= exact <= s.loc["block_rate", "ci_high"], (s.loc["block_rate"], exact)
+    assert res.kpis["blocked"].sum() > 100 and (res.kpis["mean_wait"] == 0).all()

@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -60,10 +60,10 @@ CLS_SHIFT = 1 << 56
 SEQ_MASK = CLS_SHIFT - 1
 
 # event types (low 3 bits of the payload)
-EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY = 0, 1, 2, 3, 4, 5
+EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE = 0, 1, 2, 3, 4, 5, 6
 
 # outcomes and leg kinds (as ccsim.engines.output)
-ANSWERED, ABANDONED, IN_SYSTEM = 0, 1, 2
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED = 0, 1, 2, 3
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
 # ticket (leg) states
@@ -96,12 +96,12 @@ KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "fir
               "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
               "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
               "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum")
+              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
  K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
- K_WITHIN_SL_CALLER, K_WAIT_ANSWERED) = range(26)
-N_KPI = 26
+ K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED) = range(27)
+N_KPI = 27
 # columns of the interval and queue tallies (as ccsim.engines.output)
 BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
 N_BI = 6
@@ -111,8 +111,8 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID) = range(17)
-N_IS = 17
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES) = range(18)
+N_IS = 18
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
 # what the event loop returns
@@ -504,6 +504,8 @@ def tally_contact(dz, ta, sl, c):
         if not math.isnan(e):
             kpi[K_ABANDONED_ENDED] += 1.0
             kpi[K_TIS_ABANDONED] += e - arr
+    elif out == BLOCKED:
+        kpi[K_BLOCKED] += 1.0
     else:
         kpi[K_IN_SYSTEM] += 1.0
     kpi[K_WAIT] += w
@@ -586,6 +588,13 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     ci[c, CI_ROW] = row
     ci[c, CI_PREV_GROUP] = -1
     ci[c, CI_RETRY] = 0
+    if dz.trunk_lines > 0 and ist[IS_LINES] >= dz.trunk_lines:  # every line busy: a busy signal
+        ci[c, CI_OUTCOME] = BLOCKED
+        cf[c, CF_END] = now
+        retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
+        ci[c, CI_PC] = PC_DONE
+        return
+    ist[IS_LINES] += 1
     # the IVR end: a FIFO ring, as a constant delay after a non-decreasing clock keeps it sorted
     fmask = ev.ft.shape[0] - 1
     x = (ist[IS_FH] + ist[IS_FN]) & fmask
@@ -607,6 +616,7 @@ def on_arrival(records, dz, dm, sl, ev, ist, stf, now):
     row = rv.needs_row(ck, dm.needs_cum[ct], dm.needs_rows[ct])
     c = take_slot(records, sl.c_free, ist, IS_NC, IS_NCF)
     start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, 0)
+    return c
 
 
 @njit(**_JIT)
@@ -616,6 +626,7 @@ def on_retry(records, dz, dm, sl, ev, ist, now, old):
     c = take_slot(records, sl.c_free, ist, IS_NC, IS_NCF) if records else old
     start_contact(records, dz, dm, sl, ev, ist, now, c, ci[old, CI_CALLER], ci[old, CI_CALL_TYPE], ci[old, CI_KEY],
                   ci[old, CI_ROW], ci[old, CI_ATTEMPT] + 1)
+    return c
 
 
 @njit(**_INL)
@@ -742,6 +753,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_OUTCOME] = ABANDONED
             ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
             cf[c, CF_END] = now
+            ist[IS_LINES] -= 1  # the caller hangs up: the line is free
             retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
             ci[c, CI_PC] = PC_DONE
             return
@@ -862,6 +874,11 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_RESOLVED] = 1 if resolved else 0
             sv = cf[c, CF_SURVEY]
             cf[c, CF_END] = now + sv
+            if dz.trunk_lines > 0:  # the line is free when the caller leaves, after the survey
+                if sv > 0:
+                    schedule(ev, ist, now + sv, P_DEPART, EV_LINE)
+                else:
+                    ist[IS_LINES] -= 1
             if not resolved:
                 retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_callback[ct], dm.ct_callback_delay[ct],
                             rv.CALLBACK_DELAY, sv)
@@ -935,9 +952,9 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
             now = bt
             stf[SF_NOW] = now
             if src == 1:
-                on_arrival(records, dz, dm, sl, ev, ist, stf, now)
-                continue
-            if src == 2:
+                c = on_arrival(records, dz, dm, sl, ev, ist, stf, now)
+                lbl = -1  # in the IVR, or blocked
+            elif src == 2:
                 fh = ist[IS_FH]
                 c = ev.fc[fh]
                 ist[IS_FH] = (fh + 1) & fmask
@@ -960,10 +977,14 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 elif typ == EV_STAFF:
                     on_staff(dz, ag, ta, sl, ev, ist, now, pid)
                     continue
-                else:  # EV_RETRY
-                    on_retry(records, dz, dm, sl, ev, ist, now, pid)
+                elif typ == EV_LINE:  # a caller left after the survey: their line is free
+                    ist[IS_LINES] -= 1
                     continue
-        advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now)  # the contact's process, to its next yield
+                else:  # EV_RETRY
+                    c = on_retry(records, dz, dm, sl, ev, ist, now, pid)
+                    lbl = -1  # in the IVR, or blocked
+        if lbl >= 0:
+            advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now)  # the contact's process, to its next yield
         if sl.ci[c, CI_PC] == PC_DONE and not records:  # count it now and recycle its slots
             tally_contact(dz, ta, sl, c)
             tk = sl.ci[c, CI_TICKET]

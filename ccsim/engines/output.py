@@ -10,8 +10,8 @@ import numpy as np
 
 from .compiled import Compiled
 
-OUTCOMES = ("answered", "abandoned", "in_system")
-ANSWERED, ABANDONED, IN_SYSTEM = 0, 1, 2
+OUTCOMES = ("answered", "abandoned", "in_system", "blocked")
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED = 0, 1, 2, 3
 LEG_KINDS = ("fresh", "transfer", "handoff")
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
@@ -38,7 +38,7 @@ CONTACT_SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "f
                 "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
                 "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
                 "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-                "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum")
+                "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked")
 #: sums by interval of arrival (every contact), and by queue (every leg of a contact in the window)
 INTERVAL_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum")
 QUEUE_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum", "transferred_in",

@@ -21,7 +21,7 @@ from simpy.events import Event
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
 from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
-from .output import (ABANDONED, ANSWERED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
+from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
 
 _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
@@ -217,6 +217,7 @@ class SimpyModel:
         self.contacts: list[Contact] = []
         self.legs: list[list] = []
         self.center = Center(self.env, comp, self.clock)
+        self.lines = 0  # telephone lines in use (callers from arrival to leaving)
 
     # ---------------------------------------------------------------- processes
     def staffing(self):
@@ -249,6 +250,15 @@ class SimpyModel:
             yield Step(self.env, t - self.env.now, P_ARRIVE)
             self.env.process(self.contact(caller, 0))
 
+    def free_line(self) -> None:
+        self.lines -= 1
+
+    def redial_maybe(self, caller: Caller, k: int) -> None:
+        """A caller who hung up or got a busy signal redials with the call type's redial probability."""
+        c = self.comp
+        if k + 1 < c.ct_max_attempts[caller.call_type] and caller.u(k, rv.RETRY) < c.ct_redial[caller.call_type]:
+            self.retry(caller, k + 1, caller.redial_delay(k))
+
     def retry(self, caller: Caller, attempt: int, delay: float) -> None:
         """A redial or a callback: the same caller comes back as a new contact, if before the horizon."""
         if self.env.now + delay < self.comp.horizon:
@@ -260,6 +270,11 @@ class SimpyModel:
         env, c, center = self.env, self.comp, self.center
         rec = Contact(len(self.contacts), caller.id, k, caller.call_type, env.now)
         self.contacts.append(rec)
+        if c.trunk_lines and self.lines >= c.trunk_lines:          # every line busy: a busy signal
+            rec.outcome, rec.end = BLOCKED, env.now
+            self.redial_maybe(caller, k)
+            return
+        self.lines += 1
         needs, n_needs = caller.needs, len(caller.needs)
 
         yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
@@ -281,9 +296,8 @@ class SimpyModel:
                     self._leg_close(rec, leg_row, ticket, ABANDONED, holder is not None)
                     rec.outcome, rec.last_queue = ABANDONED, queue
                     rec.end = env.now
-                    p = c.ct_redial[rec.call_type]
-                    if k + 1 < c.ct_max_attempts[rec.call_type] and caller.u(k, rv.RETRY) < p:
-                        self.retry(caller, k + 1, caller.redial_delay(k))
+                    self.lines -= 1                                # the caller hangs up: the line is free
+                    self.redial_maybe(caller, k)
                     return
             agent = ticket.agent
             self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
@@ -327,6 +341,11 @@ class SimpyModel:
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
         rec.resolved = bool(caller.u(k, rv.RESOLVE) < p)
         rec.end = done + rec.survey
+        if c.trunk_lines:                                          # the line is free after the survey
+            if rec.survey > 0:
+                Step(env, rec.survey, P_DEPART).callbacks.append(lambda _e: self.free_line())
+            else:
+                self.free_line()
         if (not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type]
                 and caller.u(k, rv.RETRY) < c.ct_callback[rec.call_type]):
             self.retry(caller, k + 1, rec.survey + caller.callback_delay(k))
