@@ -24,7 +24,7 @@ SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wai
         "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
         "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
         "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked",
-        "busy", "staffed", "cost")
+        "disconnected", "busy", "staffed", "cost")
 
 #: the units a KPI can have; :func:`format_unit` says how each reads to people
 UNITS = ("share", "seconds", "count", "per call", "money")
@@ -52,13 +52,16 @@ class Kpi:
 REGISTRY: dict[str, Kpi] = {k.name: k for k in (
     Kpi("offered", "Contacts offered", "count", 0, "contacts", "offered"),
     Kpi("answered", "Answered", "count", 0,
-       "contacts answered (by outcome; offered = answered + abandoned + blocked + in_system)", "answered"),
+       "contacts answered (by outcome; offered = answered + abandoned + blocked + disconnected + in_system)",
+       "answered"),
     Kpi("abandoned", "Abandoned", "count", -1, "contacts abandoned (a hang-up after a cold transfer counts)",
        "abandoned"),
     Kpi("in_system", "Still in system", "count", 0, "contacts still waiting or talking when the run ends",
        "in_system"),
     Kpi("blocked", "Blocked", "count", -1, "contacts that found every trunk line busy (a busy signal; counted apart "
        "from abandoned)", "blocked"),
+    Kpi("disconnected", "Disconnected at closing", "count", -1, "contacts still waiting in a queue when the center "
+       "closed (`at_closing = \"disconnect\"`), or reaching one after", "disconnected"),
     Kpi("abandon_rate", "Abandonment", "share", -1, "abandoned / offered", "abandoned", "offered",
        "callers who hung up waiting"),
     Kpi("block_rate", "Blocking", "share", -1, "blocked / offered", "blocked", "offered",

@@ -41,6 +41,14 @@ PUBLISHED = {
         "occupancy": (0.689, 0.688, 0.690, 3),
         "service_level_with_blocked": (0.920, 0.919, 0.922, 3),
     },
+    "mmcclrq": {
+        "disconnected": (0.433, 0.328, 0.538, 3),
+        "in_target": (1816.112, 1812.572, 1819.652, 3),
+        "service_level": (0.902, 0.900, 0.904, 3),
+        "speed_of_answer": (0.099, 0.096, 0.102, 3),
+        "occupancy": (0.695, 0.694, 0.697, 3),
+        "service_level_with_disconnected": (0.902, 0.900, 0.904, 3),
+    },
     "mmcab": {
         "abandoned": (58.609, 57.660, 59.558, 3),
         "in_target": (1906.008, 1903.785, 1908.231, 3),
@@ -80,6 +88,10 @@ def ccsim_figures(name: str) -> dict[str, tuple[float, float]]:
         blocked = k["blocked"].to_numpy()
         out["blocked"] = mean_se(blocked)
         out["service_level_with_blocked"] = ratio_se(good, served + blocked)
+    if name == "mmcclrq":
+        cut = k["disconnected"].to_numpy()
+        out["disconnected"] = mean_se(cut)
+        out["service_level_with_disconnected"] = ratio_se(good, served + cut)
     if name == "mmcab":
         c = res.calls
         late = ((c["outcome"] == "abandoned") & (c["wait"] >= AWT)).groupby(c["rep"]).sum()

@@ -292,6 +292,8 @@ def centers(draw) -> dict:
         design["deflections"] = [{"start": 0.0, "end": horizon / 2, "share": draw(st.sampled_from([0.2, 0.5]))}]
     if draw(st.integers(0, 2)) == 0:   # few lines: busy signals, lines freed at the same instants as arrivals
         design["trunk_lines"] = draw(st.integers(1, 12))
+    if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected
+        design["at_closing"] = "disconnect"
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
         "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0,

@@ -283,3 +283,28 @@ def test_balking_callers_hang_up_at_once_in_the_stated_share(engine):
     ct["balk_prob"] = 0.0
     none = run(build(d), engine).legs
     assert not ((none["outcome"] == "abandoned") & (none["wait"] == 0)).any()
+
+
+def test_at_closing_callers_still_waiting_are_disconnected(engine):
+    """With at_closing = "disconnect", nobody waits past the horizon: callers waiting then (and anyone reaching a
+    queue later who cannot be answered at once) are disconnected at that instant; the rest drain as usual."""
+    d = two_skill_center(max_drain=3600.0)
+    d["design"]["groups"]["billing_agents"]["staffing"] = 2       # a queue is there at closing
+    d["design"]["at_closing"] = "disconnect"
+    sc = build(d)
+    res = run(sc, engine)
+    c, legs = res.calls, res.legs
+    k = res.kpis.iloc[0]
+    cut = c[c["outcome"] == "disconnected"]
+    assert len(cut) > 0 and k["disconnected"] == ((cut["arrival"] >= sc.warmup) & (cut["arrival"] < sc.horizon)).sum()
+    # each hung up at closing, or when reaching a queue after it
+    assert ((cut["end"] == sc.horizon) | (cut["end"] > sc.horizon)).all()
+    reached = legs[(legs["outcome"] == "disconnected")]
+    assert np.allclose(reached["enter"] + reached["wait"], np.maximum(sc.horizon, reached["enter"]))
+    # after closing, only callers held in a warm handoff were answered after waiting
+    late = legs[(legs["outcome"] == "answered") & (legs["enter"] + legs["wait"] > sc.horizon) & (legs["wait"] > 0)]
+    assert (late["kind"] == "handoff").all()
+    assert k["offered"] == k["answered"] + k["abandoned"] + k["disconnected"] + k["blocked"] + k["in_system"]
+    # served instead (the default): the same callers wait and are answered
+    d["design"]["at_closing"] = "serve"
+    assert run(build(d), engine).kpis.iloc[0]["disconnected"] == 0

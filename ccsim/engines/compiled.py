@@ -37,6 +37,7 @@ class Compiled:
     # design
     ivr_time: float
     trunk_lines: int             # telephone lines (0: as many as needed)
+    disconnect_at_close: bool    # callers waiting at the horizon are disconnected
     transfer_time: float
     reexplain_time: float
     handoff_time: float
@@ -95,7 +96,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         skills=skills, queues=queues, groups=groups, call_types=tuple(d.call_types),
         horizon=sc.horizon, warmup=sc.warmup, interval=sc.interval, n_intervals=n_int,
         end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
-        ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0), transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
+        ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0),
+        disconnect_at_close=g.at_closing == "disconnect", transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
         handoff_time=g.handoff_time,
         survey_time=g.survey.seconds if g.survey else 0.0,
         survey_take_rate=g.survey.take_rate if g.survey else 0.0,

@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -60,14 +60,14 @@ CLS_SHIFT = 1 << 56
 SEQ_MASK = CLS_SHIFT - 1
 
 # event types (low 3 bits of the payload)
-EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE = 0, 1, 2, 3, 4, 5, 6
+EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE = 0, 1, 2, 3, 4, 5, 6, 7
 
 # outcomes and leg kinds (as ccsim.engines.output)
-ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED = 0, 1, 2, 3
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED = 0, 1, 2, 3, 4
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
 # ticket (leg) states
-T_WAITING, T_CONNECTED, T_DEAD = 0, 1, 2
+T_WAITING, T_CONNECTED, T_DEAD, T_DISCONNECTED = 0, 1, 2, 3
 
 # contact program points: the yield points of the SimPy process, and internal labels
 PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE = 0, 1, 2, 3, 4, 5, 6
@@ -96,12 +96,12 @@ KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "fir
               "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
               "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
               "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked")
+              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
  K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
- K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED) = range(27)
-N_KPI = 27
+ K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED) = range(28)
+N_KPI = 28
 # columns of the interval and queue tallies (as ccsim.engines.output)
 BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
 N_BI = 6
@@ -111,8 +111,8 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES) = range(18)
-N_IS = 18
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES, IS_CLOSED) = range(19)
+N_IS = 19
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
 # what the event loop returns
@@ -438,6 +438,8 @@ def tally_leg(dz, ta, sl, c, tk):
     elif out == ABANDONED:
         ta.by_queue[q, BQ_ABANDONED] += 1.0
         ta.flow_out[leg, q, G] += 1.0
+    elif out == DISCONNECTED:
+        ta.flow_out[leg, q, G + 2] += 1.0
     else:
         ta.flow_out[leg, q, G + 1] += 1.0
 
@@ -506,6 +508,8 @@ def tally_contact(dz, ta, sl, c):
             kpi[K_TIS_ABANDONED] += e - arr
     elif out == BLOCKED:
         kpi[K_BLOCKED] += 1.0
+    elif out == DISCONNECTED:
+        kpi[K_DISCONNECTED] += 1.0
     else:
         kpi[K_IN_SYSTEM] += 1.0
     kpi[K_WAIT] += w
@@ -642,6 +646,24 @@ def on_patience(dz, ag, sl, ist, tk, seq):
 
 
 @njit(**_JIT)
+def on_close(dz, ag, sl, ist):
+    """The center closes (at_closing = "disconnect"): every caller waiting in a queue, but those held by an
+    agent in a warm handoff, is disconnected, queue by queue, priority class then FCFS (SimpyModel.closing)."""
+    li = sl.li
+    ist[IS_CLOSED] = 1
+    for q in range(ag.q_live.shape[0]):
+        for cls in range(2):
+            tk = ag.q_head[2 * q + cls]
+            while tk >= 0:
+                nxt = li[tk, LI_NEXT]
+                if li[tk, LI_KIND] != HANDOFF:
+                    queue_remove(ag, q, cls, tk, li)
+                    li[tk, LI_STATE] = T_DISCONNECTED
+                    resume_now(ag, ist, li[tk, LI_CONTACT])
+                tk = nxt
+
+
+@njit(**_JIT)
 def on_staff(dz, ag, ta, sl, ev, ist, now, i):
     """Interval ``i`` starts: every group's staffing changes; the next change is scheduled
     (SimpyModel.staffing)."""
@@ -723,12 +745,17 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                     break
             if a >= 0:
                 connect(ag, tk, a, now, li, ist)
+            elif ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0:  # the center has closed: nobody waits
+                li[tk, LI_STATE] = T_DISCONNECTED
             else:
                 queue_push(ag, q, cls, tk, li)
             if ci[c, CI_NLEGS] == 0:
                 ci[c, CI_FIRST_QUEUE] = q
             ci[c, CI_NLEGS] += 1
             if a < 0:
+                if li[tk, LI_STATE] == T_DISCONNECTED:
+                    lbl = PC_WAIT
+                    continue
                 if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
                     leg = ci[c, CI_LEG]
                     p = 0.0 if rv.balks(ck, k, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, leg)
@@ -737,11 +764,24 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 ci[c, CI_PC] = PC_WAIT
                 return
             lbl = L_ANSWERED
-        elif lbl == PC_WAIT:  # resumed: answered, or patience ran out first
+        elif lbl == PC_WAIT:  # resumed: answered, disconnected at closing, or patience ran out first
             tk = ci[c, CI_TICKET]
             if li[tk, LI_STATE] == T_CONNECTED:
                 lbl = L_ANSWERED
                 continue
+            if li[tk, LI_STATE] == T_DISCONNECTED:
+                wait = now - lf[tk, LF_ENTER]
+                lf[tk, LF_WAIT] = wait
+                li[tk, LI_OUTCOME] = DISCONNECTED
+                cf[c, CF_WAIT] += wait
+                if not records:
+                    tally_leg(dz, ta, sl, c, tk)
+                ci[c, CI_OUTCOME] = DISCONNECTED
+                ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
+                cf[c, CF_END] = now
+                ist[IS_LINES] -= 1
+                ci[c, CI_PC] = PC_DONE
+                return
             wait = now - lf[tk, LF_ENTER]
             lf[tk, LF_WAIT] = wait
             li[tk, LI_OUTCOME] = ABANDONED
@@ -902,6 +942,8 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
             schedule(ev, ist, now + (0.0 - now), P_STAFF, EV_STAFF)
         rv.arrivals_start(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns, ev.nq)
         pend_next_arrival(dz, dm, ev, ist, stf, now)
+        if dz.disconnect_at_close:  # SimPy starts the closing process third
+            schedule(ev, ist, now + (dz.horizon - now), P_ARRIVE, EV_CLOSE)
     fmask = ev.ft.shape[0] - 1
     code = RUN_DONE
     while True:
@@ -980,6 +1022,9 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 elif typ == EV_LINE:  # a caller left after the survey: their line is free
                     ist[IS_LINES] -= 1
                     continue
+                elif typ == EV_CLOSE:
+                    on_close(dz, ag, sl, ist)
+                    continue
                 else:  # EV_RETRY
                     c = on_retry(records, dz, dm, sl, ev, ist, now, pid)
                     lbl = -1  # in the IVR, or blocked
@@ -1048,7 +1093,7 @@ def _new_tally(dz: DESIGN, n_legs: int) -> TALLY:
         busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
         kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
         by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
-        flow_out=np.zeros((L, Q, G + 2)), flow_end=np.zeros((L, G, 3)))
+        flow_out=np.zeros((L, Q, G + 3)), flow_end=np.zeros((L, G, 3)))
 
 
 def _new_events(cap: int, C: int) -> EVENTS:
@@ -1079,7 +1124,9 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         ag_busy=np.zeros(A, np.bool_), ag_leg=np.full(A, -1, np.int64), ag_order=np.zeros(A, np.int64),
         id_used=np.zeros(A, np.bool_), gr_present=np.zeros(G, np.int64), gr_leaving=np.zeros(G, np.int64),
         gr_since=np.zeros(G), idle_buf=np.zeros((G, max(1, int(g_maxa.max(initial=1)))), np.int64),
-        idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64), micro=np.zeros(A + 8, np.int64),
+        # instant events: each agent and each contact at most once (closing disconnects every waiting contact)
+        idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64),
+        micro=np.zeros(A + 8 + (4 if small else max(cap_contacts, 16)), np.int64),
         # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
         q_head=np.full(2 * Q, -1, np.int64), q_tail=np.full(2 * Q, -1, np.int64), q_live=np.zeros(Q, np.int64))
     ta = _new_tally(dz, n_legs if not records else 1)
@@ -1099,6 +1146,9 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         elif code == RUN_GROW_CONTACTS:
             n = int(ist[IS_NC])
             sl = sl._replace(cf=_grow(sl.cf, n), ci=_grow(sl.ci, n), c_free=_grow(sl.c_free, int(ist[IS_NCF])))
+            micro = np.zeros(A + 8 + sl.cf.shape[0], np.int64)
+            micro[: int(ist[IS_MT])] = ag.micro[: int(ist[IS_MT])]
+            ag = ag._replace(micro=micro)
         elif code == RUN_GROW_LEGS:
             n = int(ist[IS_NL])
             sl = sl._replace(lf=_grow(sl.lf, n), li=_grow(sl.li, n), l_free=_grow(sl.l_free, int(ist[IS_NLF])))

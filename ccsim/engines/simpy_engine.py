@@ -21,7 +21,7 @@ from simpy.events import Event
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
 from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
-from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
+from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
 
 _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
@@ -70,13 +70,14 @@ class Contact:
 class Ticket:
     """A contact waiting in a queue (or on hold with an agent, for a warm handoff)."""
 
-    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg")
+    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg", "disconnected")
 
     def __init__(self, env, contact: Contact, queue: int, kind: int, key: tuple[int, int], leg: int):
         self.contact, self.queue, self.kind, self.key, self.leg = contact, queue, kind, key, leg
         self.enter = env.now
         self.agent: Agent | None = None   # who answered; None while waiting, and after abandoning
         self.done = env.event()           # succeeds when answered or when the caller hangs up
+        self.disconnected = False         # the center closed while the caller waited
 
 
 class Group:
@@ -106,8 +107,9 @@ class Center:
         self.seq = 0
 
     # -- calls
-    def enqueue(self, contact: Contact, queue: int, kind: int, leg: int) -> Ticket:
-        """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle."""
+    def enqueue(self, contact: Contact, queue: int, kind: int, leg: int, may_wait: bool = True) -> Ticket:
+        """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle. If nobody is
+        idle and the caller may not wait (the center has closed), the ticket is disconnected at once."""
         cls = 0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1
         self.seq += 1
         t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
@@ -115,12 +117,28 @@ class Center:
             if self.groups[g].idle:
                 self._connect(t, self.groups[g].idle.popleft())
                 return t
+        if not may_wait:
+            t.disconnected = True
+            return t
         bisect.insort(self.queues[queue], (t.key, t))
         return t
 
+    def disconnect_waiting(self) -> None:
+        """The center closes: every caller waiting in a queue, but those held by an agent (warm handoff), hangs
+        up, queue by queue in queue order (priority class, then FCFS)."""
+        for q, waiting in enumerate(self.queues):
+            keep = []
+            for key, t in waiting:
+                if t.kind == HANDOFF:
+                    keep.append((key, t))
+                else:
+                    t.disconnected = True
+                    t.done.succeed()
+            self.queues[q] = keep
+
     def patience_runs_out(self, t: Ticket) -> None:
         """The caller hangs up if still waiting: leave the queue."""
-        if t.agent is not None:
+        if t.agent is not None or t.disconnected:
             return
         q = self.queues[t.queue]
         i = bisect.bisect_left(q, (t.key,))
@@ -218,6 +236,7 @@ class SimpyModel:
         self.legs: list[list] = []
         self.center = Center(self.env, comp, self.clock)
         self.lines = 0  # telephone lines in use (callers from arrival to leaving)
+        self.closed = False  # with at_closing = "disconnect": the horizon has passed
 
     # ---------------------------------------------------------------- processes
     def staffing(self):
@@ -249,6 +268,12 @@ class SimpyModel:
                 continue
             yield Step(self.env, t - self.env.now, P_ARRIVE)
             self.env.process(self.contact(caller, 0))
+
+    def closing(self):
+        """At the horizon the center closes (at_closing = "disconnect"): nobody waits any more."""
+        yield Step(self.env, self.comp.horizon - self.env.now, P_ARRIVE)
+        self.closed = True
+        self.center.disconnect_waiting()
 
     def free_line(self) -> None:
         self.lines -= 1
@@ -284,14 +309,21 @@ class SimpyModel:
         holder: Agent | None = None                                # agent holding the caller (warm)
         holder_acw = 0.0
         while True:
-            ticket = center.enqueue(rec, queue, kind, leg)
+            ticket = center.enqueue(rec, queue, kind, leg, may_wait=not (self.closed and holder is None))
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
-                patience = caller.patience(k, leg) if holder is None else math.inf  # held: never hangs up
-                if math.isfinite(patience):
-                    Step(env, patience, P_ABANDON).callbacks.append(
-                        lambda _e, t=ticket: center.patience_runs_out(t))
-                yield ticket.done                                  # on hold with an agent: never abandons
+                if not ticket.disconnected:
+                    patience = caller.patience(k, leg) if holder is None else math.inf  # held: never hangs up
+                    if math.isfinite(patience):
+                        Step(env, patience, P_ABANDON).callbacks.append(
+                            lambda _e, t=ticket: center.patience_runs_out(t))
+                    yield ticket.done                              # on hold with an agent: never abandons
+                if ticket.disconnected:                            # the center closed while the caller waited
+                    self._leg_close(rec, leg_row, ticket, DISCONNECTED, holder is not None)
+                    rec.outcome, rec.last_queue = DISCONNECTED, queue
+                    rec.end = env.now
+                    self.lines -= 1
+                    return
                 if ticket.agent is None:                           # patience ran out first
                     self._leg_close(rec, leg_row, ticket, ABANDONED, holder is not None)
                     rec.outcome, rec.last_queue = ABANDONED, queue
@@ -384,6 +416,8 @@ class SimpyModel:
         env, c = self.env, self.comp
         env.process(self.staffing())
         env.process(self.arrivals())
+        if c.disconnect_at_close:
+            env.process(self.closing())
         env.run(until=c.end_time)
         for leg in self.legs:  # callers still waiting at the end
             if leg[LEG_OUTCOME] == IN_SYSTEM and math.isnan(leg[LEG_WAIT]):
