@@ -692,6 +692,25 @@ def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
 
 
 @njit(**_INL)
+def leave_waiting(records, dz, ta, sl, ist, c, tk, outcome, now):
+    """The caller leaves the queue unanswered (hung up, or disconnected at closing): the leg and the contact end,
+    the line is free (SimpyModel.contact's branches after ``yield ticket.done``)."""
+    cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
+    wait = now - lf[tk, LF_ENTER]
+    lf[tk, LF_WAIT] = wait
+    li[tk, LI_OUTCOME] = outcome
+    cf[c, CF_WAIT] += wait
+    if ci[c, CI_HOLDER] >= 0:
+        cf[c, CF_HOLD] += wait
+    if not records:
+        tally_leg(dz, ta, sl, c, tk)
+    ci[c, CI_OUTCOME] = outcome
+    ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
+    cf[c, CF_END] = now
+    ist[IS_LINES] -= 1
+
+
+@njit(**_INL)
 def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
     """The contact process of slot ``c`` from program point ``lbl`` to its next yield or its end: the body of
     SimpyModel.contact (each ``PC_*`` label is one of its yields, each ``L_*`` a place in it)."""
@@ -769,31 +788,11 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             if li[tk, LI_STATE] == T_CONNECTED:
                 lbl = L_ANSWERED
                 continue
-            if li[tk, LI_STATE] == T_DISCONNECTED:
-                wait = now - lf[tk, LF_ENTER]
-                lf[tk, LF_WAIT] = wait
-                li[tk, LI_OUTCOME] = DISCONNECTED
-                cf[c, CF_WAIT] += wait
-                if not records:
-                    tally_leg(dz, ta, sl, c, tk)
-                ci[c, CI_OUTCOME] = DISCONNECTED
-                ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-                cf[c, CF_END] = now
-                ist[IS_LINES] -= 1
+            if li[tk, LI_STATE] == T_DISCONNECTED:  # the center closed
+                leave_waiting(records, dz, ta, sl, ist, c, tk, DISCONNECTED, now)
                 ci[c, CI_PC] = PC_DONE
                 return
-            wait = now - lf[tk, LF_ENTER]
-            lf[tk, LF_WAIT] = wait
-            li[tk, LI_OUTCOME] = ABANDONED
-            cf[c, CF_WAIT] += wait
-            if ci[c, CI_HOLDER] >= 0:
-                cf[c, CF_HOLD] += wait
-            if not records:
-                tally_leg(dz, ta, sl, c, tk)
-            ci[c, CI_OUTCOME] = ABANDONED
-            ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-            cf[c, CF_END] = now
-            ist[IS_LINES] -= 1  # the caller hangs up: the line is free
+            leave_waiting(records, dz, ta, sl, ist, c, tk, ABANDONED, now)
             retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
             ci[c, CI_PC] = PC_DONE
             return
