@@ -146,6 +146,7 @@ class Queue(_Model):
     """A FCFS queue; with ``priority_transfers`` transferred and handed-off calls go ahead of fresh ones."""
 
     priority_transfers: bool = False
+    max_wait: Seconds | None = None  # a caller not held by an agent leaves for a message after waiting this long
 
 
 class Group(_Model):

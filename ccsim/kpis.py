@@ -24,7 +24,7 @@ SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wai
         "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
         "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
         "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked",
-        "disconnected", "busy", "staffed", "cost")
+        "disconnected", "messages", "busy", "staffed", "cost")
 
 #: the units a KPI can have; :func:`format_unit` says how each reads to people
 UNITS = ("share", "seconds", "count", "per call", "money")
@@ -52,7 +52,8 @@ class Kpi:
 REGISTRY: dict[str, Kpi] = {k.name: k for k in (
     Kpi("offered", "Contacts offered", "count", 0, "contacts", "offered"),
     Kpi("answered", "Answered", "count", 0,
-       "contacts answered (by outcome; offered = answered + abandoned + blocked + disconnected + in_system)",
+       "contacts answered (by outcome; offered = answered + abandoned + blocked + disconnected + messages + "
+       "in_system)",
        "answered"),
     Kpi("abandoned", "Abandoned", "count", -1, "contacts abandoned (a hang-up after a cold transfer counts)",
        "abandoned"),
@@ -62,6 +63,8 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "from abandoned)", "blocked"),
     Kpi("disconnected", "Disconnected at closing", "count", -1, "contacts still waiting in a queue when the center "
        "closed (`at_closing = \"disconnect\"`), or reaching one after", "disconnected"),
+    Kpi("messages", "Left a message", "count", 0, "contacts that waited a queue's `max_wait` and left a message "
+       "(voicemail) instead", "messages"),
     Kpi("abandon_rate", "Abandonment", "share", -1, "abandoned / offered", "abandoned", "offered",
        "callers who hung up waiting"),
     Kpi("block_rate", "Blocking", "share", -1, "blocked / offered", "blocked", "offered",

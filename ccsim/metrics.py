@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engines.compiled import Compiled
-from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_SUMS, DISCONNECTED, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_SUMS, DISCONNECTED, MESSAGE, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                              QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies, agent_sums)
 from .kpis import from_sums, ratio
 
@@ -47,6 +47,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, flo
         "within_sl_caller": float((ans & (c["wait"] <= sl_threshold + EPS)).sum()),
         "wait_answered_sum": float(c["wait"][ans].sum()),
         "blocked": float((outcome == BLOCKED).sum()), "disconnected": float((outcome == DISCONNECTED).sum()),
+        "messages": float((outcome == MESSAGE).sum()),
     }
 
 
@@ -97,8 +98,9 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     prev = np.where(first, 0, np.r_[0, g_o[:-1] + 1])
     flow_in = np.zeros((L, G + 1, Q))
     np.add.at(flow_in, (leg_o, prev, q_o), 1.0)
-    after = np.where(lo_o == ANSWERED, g_o, np.where(lo_o == ABANDONED, G, np.where(lo_o == DISCONNECTED, G + 2, G + 1)))
-    flow_out = np.zeros((L, Q, G + 3))
+    after = np.where(lo_o == ANSWERED, g_o, np.where(lo_o == ABANDONED, G, np.where(lo_o == DISCONNECTED, G + 2,
+                                                                                         np.where(lo_o == MESSAGE, G + 3, G + 1))))
+    flow_out = np.zeros((L, Q, G + 4))
     np.add.at(flow_out, (leg_o, q_o, after), 1.0)
     tail = last & (lo_o == ANSWERED)
     tc = contact[tail]
@@ -164,7 +166,7 @@ def wait_cdf(t: Tallies, comp: Compiled) -> dict[str, float]:
     return {f"wait_cdf:{x}": ratio(n, total) for x, n in zip(WAIT_GRID, within)}
 
 
-_SPECIAL = ("IVR", "abandoned", "still waiting", "disconnected")
+_SPECIAL = ("IVR", "abandoned", "still waiting", "disconnected", "message")
 
 
 def journey_flows(t: Tallies, comp: Compiled) -> dict[str, float]:

@@ -294,6 +294,9 @@ def centers(draw) -> dict:
         design["trunk_lines"] = draw(st.integers(1, 12))
     if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected
         design["at_closing"] = "disconnect"
+    for q in queues.values():           # a maximum wait, on the lattice when there is one
+        if draw(st.integers(0, 3)) == 0:
+            q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
         "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0,

@@ -308,3 +308,22 @@ def test_at_closing_callers_still_waiting_are_disconnected(engine):
     # served instead (the default): the same callers wait and are answered
     d["design"]["at_closing"] = "serve"
     assert run(build(d), engine).kpis.iloc[0]["disconnected"] == 0
+
+
+def test_a_queues_max_wait_sends_callers_to_leave_a_message(engine):
+    """With max_wait W on a queue, a caller not held by an agent never waits there longer than W: at W they leave
+    a message (outcome message) unless their patience ran out first; answered callers waited at most W."""
+    d = two_skill_center()
+    d["design"]["groups"]["billing_agents"]["staffing"] = 3
+    d["design"]["queues"]["billing"]["max_wait"] = 45.0
+    res = run(build(d), engine)
+    legs = res.legs
+    billing = legs[(legs["queue"] == "billing") & (legs["kind"] != "handoff")]
+    msg = billing[billing["outcome"] == "message"]
+    assert len(msg) > 20 and np.allclose(msg["wait"], 45.0)
+    assert (billing["wait"] <= 45.0 + 1e-9).all()
+    assert set(legs.loc[legs["outcome"] == "message", "queue"]) == {"billing"}
+    k = res.kpis.iloc[0]
+    assert k["messages"] > 0
+    assert k["offered"] == (k["answered"] + k["abandoned"] + k["messages"] + k["disconnected"] + k["blocked"]
+                            + k["in_system"])

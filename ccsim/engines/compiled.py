@@ -49,6 +49,7 @@ class Compiled:
     group_queues: tuple[tuple[int, ...], ...]   # queues each group takes calls from, in preference order
     queue_groups: tuple[tuple[int, ...], ...]   # groups taking calls from each queue, in design order
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
+    queue_max_wait: np.ndarray   # (Q,) seconds before a caller leaves for a message (inf: never)
     route_entry: np.ndarray      # (S,) queue the IVR option leads to
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
@@ -104,6 +105,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         resolution_factor=g.resolution_factor, cold_factor=g.cold_transfer_resolution_factor,
         speed=speed, group_queues=group_queues, queue_groups=queue_groups,
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
+        queue_max_wait=np.array([np.inf if q.max_wait is None else q.max_wait for q in g.queues.values()]),
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),

@@ -17,7 +17,7 @@ from ..demand import check_replication_size
 from ..kpis import SUMS
 from . import numba_kernel as nk
 from .compiled import Compiled
-from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                      LEG_COLUMNS, QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies)
 
 
@@ -47,8 +47,8 @@ assert {c: j for c, (_, j) in _CONTACT_SRC.items()} == _KERNEL_CONTACT, "kernel 
 assert {c: j for c, (_, j) in _LEG_SRC.items()} == _KERNEL_LEG, "kernel leg columns disagree with output.py"
 assert (nk.N_CF_OUT, nk.N_CI_OUT) == tuple(sum(s == k for s, _ in _CONTACT_SRC.values()) for k in "fi")
 assert (nk.N_LF, nk.N_LI_OUT) == tuple(sum(s == k for s, _ in _LEG_SRC.values()) for k in "fi")
-assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM, nk.BLOCKED, nk.DISCONNECTED) == (
-    ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED)
+assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM, nk.BLOCKED, nk.DISCONNECTED, nk.MESSAGE) == (
+    ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE)
 assert (nk.FRESH, nk.TRANSFER, nk.HANDOFF) == (FRESH, TRANSFER, HANDOFF)
 assert nk.KPI_FIELDS == CONTACT_SUMS == SUMS[: nk.N_KPI], "the kernel's accumulators must be the first of kpis.SUMS"
 assert (nk.N_BI, nk.N_BQ) == (len(INTERVAL_SUMS), len(QUEUE_SUMS))
@@ -89,6 +89,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         survey_time=float(comp.survey_time), survey_take_rate=float(comp.survey_take_rate),
         resolution_factor=float(comp.resolution_factor), cold_factor=float(comp.cold_factor),
         speed=_c(comp.speed), gq=gq, gq_n=gq_n, qg=qg, qg_n=qg_n, q_prio=_c(comp.queue_priority, np.bool_),
+        q_max_wait=_c(comp.queue_max_wait),
         route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
         route_warm=_c(comp.route_warm, np.bool_), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
         deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),
@@ -141,7 +142,8 @@ def fast_path_applies(comp: Compiled) -> bool:
     """One queue, one group whose staffing never changes, every caller with one need the group serves, nobody
     redials or calls back: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
-    if len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close:
+    if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close
+            or np.isfinite(comp.queue_max_wait).any()):
         return False
     staff = comp.staffing[0]
     if staff[0] <= 0 or (staff != staff[0]).any():

@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -63,11 +63,11 @@ SEQ_MASK = CLS_SHIFT - 1
 EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE = 0, 1, 2, 3, 4, 5, 6, 7
 
 # outcomes and leg kinds (as ccsim.engines.output)
-ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED = 0, 1, 2, 3, 4
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE = 0, 1, 2, 3, 4, 5
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
 # ticket (leg) states
-T_WAITING, T_CONNECTED, T_DEAD, T_DISCONNECTED = 0, 1, 2, 3
+T_WAITING, T_CONNECTED, T_DEAD, T_DISCONNECTED, T_MESSAGE = 0, 1, 2, 3, 4
 
 # contact program points: the yield points of the SimPy process, and internal labels
 PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE = 0, 1, 2, 3, 4, 5, 6
@@ -88,20 +88,20 @@ LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
 N_LF = 4
 # leg int columns
 LI_CONTACT, LI_LEG, LI_QUEUE, LI_KIND, LI_GROUP, LI_AGENT, LI_OUTCOME = range(7)
-LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ = 7, 8, 9, 10, 11
-N_LI_OUT, N_LI = 7, 12
+LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ, LI_MESSAGE = 7, 8, 9, 10, 11, 12
+N_LI_OUT, N_LI = 7, 13
 
 #: KPI accumulators of the records-free variant (contacts arriving in [warmup, horizon))
 KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum",
               "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
               "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
               "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected")
+              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
  K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
- K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED) = range(28)
-N_KPI = 28
+ K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED, K_MESSAGES) = range(29)
+N_KPI = 29
 # columns of the interval and queue tallies (as ccsim.engines.output)
 BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
 N_BI = 6
@@ -440,6 +440,8 @@ def tally_leg(dz, ta, sl, c, tk):
         ta.flow_out[leg, q, G] += 1.0
     elif out == DISCONNECTED:
         ta.flow_out[leg, q, G + 2] += 1.0
+    elif out == MESSAGE:
+        ta.flow_out[leg, q, G + 3] += 1.0
     else:
         ta.flow_out[leg, q, G + 1] += 1.0
 
@@ -510,6 +512,8 @@ def tally_contact(dz, ta, sl, c):
         kpi[K_BLOCKED] += 1.0
     elif out == DISCONNECTED:
         kpi[K_DISCONNECTED] += 1.0
+    elif out == MESSAGE:
+        kpi[K_MESSAGES] += 1.0
     else:
         kpi[K_IN_SYSTEM] += 1.0
     kpi[K_WAIT] += w
@@ -639,7 +643,7 @@ def on_patience(dz, ag, sl, ist, tk, seq):
     sequence check guards against a recycled slot."""
     li = sl.li
     if li[tk, LI_STATE] == T_WAITING and li[tk, LI_PSEQ] == seq:
-        li[tk, LI_STATE] = T_DEAD
+        li[tk, LI_STATE] = T_MESSAGE if li[tk, LI_MESSAGE] else T_DEAD
         q = li[tk, LI_QUEUE]
         queue_remove(ag, q, 0 if (li[tk, LI_KIND] != FRESH and dz.q_prio[q]) else 1, tk, li)
         resume_now(ag, ist, li[tk, LI_CONTACT])
@@ -751,6 +755,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             li[tk, LI_STATE] = T_WAITING
             li[tk, LI_AG] = -1
             li[tk, LI_PSEQ] = -1
+            li[tk, LI_MESSAGE] = 0
             lf[tk, LF_ENTER] = now
             lf[tk, LF_WAIT] = np.nan
             lf[tk, LF_AGENT_END] = np.nan
@@ -778,6 +783,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
                     leg = ci[c, CI_LEG]
                     p = 0.0 if rv.balks(ck, k, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, leg)
+                    if dz.q_max_wait[q] < p:  # the queue sends the caller to leave a message first
+                        p = dz.q_max_wait[q]
+                        li[tk, LI_MESSAGE] = 1
                     if math.isfinite(p):
                         li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << 3) | EV_PATIENCE)
                 ci[c, CI_PC] = PC_WAIT
@@ -788,8 +796,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             if li[tk, LI_STATE] == T_CONNECTED:
                 lbl = L_ANSWERED
                 continue
-            if li[tk, LI_STATE] == T_DISCONNECTED:  # the center closed
-                leave_waiting(records, dz, ta, sl, ist, c, tk, DISCONNECTED, now)
+            if li[tk, LI_STATE] == T_DISCONNECTED or li[tk, LI_STATE] == T_MESSAGE:  # closed, or a message
+                leave_waiting(records, dz, ta, sl, ist, c, tk,
+                              DISCONNECTED if li[tk, LI_STATE] == T_DISCONNECTED else MESSAGE, now)
                 ci[c, CI_PC] = PC_DONE
                 return
             leave_waiting(records, dz, ta, sl, ist, c, tk, ABANDONED, now)
@@ -1092,7 +1101,7 @@ def _new_tally(dz: DESIGN, n_legs: int) -> TALLY:
         busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
         kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
         by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
-        flow_out=np.zeros((L, Q, G + 3)), flow_end=np.zeros((L, G, 3)))
+        flow_out=np.zeros((L, Q, G + 4)), flow_end=np.zeros((L, G, 3)))
 
 
 def _new_events(cap: int, C: int) -> EVENTS:

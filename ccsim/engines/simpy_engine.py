@@ -21,7 +21,7 @@ from simpy.events import Event
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
 from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
-from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
+from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
 
 _PRIORITY_BASE = 10  # our classes come after SimPy's own URGENT/NORMAL bookkeeping at the same instant
@@ -70,7 +70,7 @@ class Contact:
 class Ticket:
     """A contact waiting in a queue (or on hold with an agent, for a warm handoff)."""
 
-    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg", "disconnected")
+    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg", "disconnected", "message")
 
     def __init__(self, env, contact: Contact, queue: int, kind: int, key: tuple[int, int], leg: int):
         self.contact, self.queue, self.kind, self.key, self.leg = contact, queue, kind, key, leg
@@ -78,6 +78,7 @@ class Ticket:
         self.agent: Agent | None = None   # who answered; None while waiting, and after abandoning
         self.done = env.event()           # succeeds when answered or when the caller hangs up
         self.disconnected = False         # the center closed while the caller waited
+        self.message = False              # the queue's max_wait came first: the caller leaves a message
 
 
 class Group:
@@ -314,13 +315,16 @@ class SimpyModel:
             if ticket.agent is None:
                 if not ticket.disconnected:
                     patience = caller.patience(k, leg) if holder is None else math.inf  # held: never hangs up
+                    if holder is None and c.queue_max_wait[queue] < patience:   # a message first
+                        patience, ticket.message = float(c.queue_max_wait[queue]), True
                     if math.isfinite(patience):
                         Step(env, patience, P_ABANDON).callbacks.append(
                             lambda _e, t=ticket: center.patience_runs_out(t))
                     yield ticket.done                              # on hold with an agent: never abandons
-                if ticket.disconnected:                            # the center closed while the caller waited
-                    self._leg_close(rec, leg_row, ticket, DISCONNECTED, holder is not None)
-                    rec.outcome, rec.last_queue = DISCONNECTED, queue
+                if ticket.disconnected or (ticket.agent is None and ticket.message):  # closed, or a message
+                    outcome = DISCONNECTED if ticket.disconnected else MESSAGE
+                    self._leg_close(rec, leg_row, ticket, outcome, holder is not None)
+                    rec.outcome, rec.last_queue = outcome, queue
                     rec.end = env.now
                     self.lines -= 1
                     return
