@@ -113,7 +113,7 @@ class Surge(_Model):
 
 
 class Demand(_Model):
-    """Who calls and what they need; independent of the design and sampled once per seed."""
+    """Who calls and what they need; independent of the design (every caller's draws are keyed by the seed)."""
 
     skills: list[Label] = Field(min_length=1, max_length=MAX_NAMES, description="the IVR menu options, one per skill")
     work: dict[Label, Work] = Field(max_length=MAX_NAMES)

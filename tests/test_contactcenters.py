@@ -84,14 +84,11 @@ def ccsim_figures(name: str) -> dict[str, tuple[float, float]]:
     assert (k["in_system"] == 0).all()                                   # the day ran until the center was empty
     out = {"in_target": mean_se(np.rint(good)), "service_level": ratio_se(good, served),
            "speed_of_answer": ratio_se(waits, served), "occupancy": mean_se(k["occupancy"].to_numpy())}
-    if name == "mmcblocked":
-        blocked = k["blocked"].to_numpy()
-        out["blocked"] = mean_se(blocked)
-        out["service_level_with_blocked"] = ratio_se(good, served + blocked)
-    if name == "mmcclrq":
-        cut = k["disconnected"].to_numpy()
-        out["disconnected"] = mean_se(cut)
-        out["service_level_with_disconnected"] = ratio_se(good, served + cut)
+    lost = {"mmcblocked": "blocked", "mmcclrq": "disconnected"}.get(name)   # callers who never got an agent
+    if lost:
+        x = k[lost].to_numpy()
+        out[lost] = mean_se(x)
+        out[f"service_level_with_{lost}"] = ratio_se(good, served + x)
     if name == "mmcab":
         c = res.calls
         late = ((c["outcome"] == "abandoned") & (c["wait"] >= AWT)).groupby(c["rep"]).sum()

@@ -321,19 +321,13 @@ class SimpyModel:
                         Step(env, patience, P_ABANDON).callbacks.append(
                             lambda _e, t=ticket: center.patience_runs_out(t))
                     yield ticket.done                              # on hold with an agent: never abandons
-                if ticket.disconnected or (ticket.agent is None and ticket.message):  # closed, or a message
-                    outcome = DISCONNECTED if ticket.disconnected else MESSAGE
+                if ticket.agent is None:                           # left unanswered: closed, a message, or hung up
+                    outcome = DISCONNECTED if ticket.disconnected else MESSAGE if ticket.message else ABANDONED
                     self._leg_close(rec, leg_row, ticket, outcome, holder is not None)
-                    rec.outcome, rec.last_queue = outcome, queue
-                    rec.end = env.now
-                    self.lines -= 1
-                    return
-                if ticket.agent is None:                           # patience ran out first
-                    self._leg_close(rec, leg_row, ticket, ABANDONED, holder is not None)
-                    rec.outcome, rec.last_queue = ABANDONED, queue
-                    rec.end = env.now
-                    self.lines -= 1                                # the caller hangs up: the line is free
-                    self.redial_maybe(caller, k)
+                    rec.outcome, rec.last_queue, rec.end = outcome, queue, env.now
+                    self.lines -= 1                                # the line is free
+                    if outcome == ABANDONED:
+                        self.redial_maybe(caller, k)
                     return
             agent = ticket.agent
             self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
