@@ -17,6 +17,17 @@ from .limits import (DAY, MAX_AGENTS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STA
 if TYPE_CHECKING:
     from .config import Scenario
 
+# --------------------------------------------------------------------------- laws by period
+def law_at(law, i: int):
+    """The law of interval ``i`` (a single law holds in every interval; a list's last holds after it)."""
+    return law[min(i, len(law) - 1)] if isinstance(law, list) else law
+
+
+def law_means(law, n: int) -> np.ndarray:
+    """The mean of the law in each of ``n`` intervals."""
+    return np.array([law_at(law, i).mean_value for i in range(n)])
+
+
 # --------------------------------------------------------------------------- the arrival-rate profile
 # (here, below ccsim.demand, because validation bounds the expected number of arrivals)
 def segment_edges(sc: Scenario) -> np.ndarray:
@@ -122,8 +133,16 @@ def check_scenario(sc: Scenario) -> None:
         raise ScenarioError(f"demand.work.{s}", "missing work content for this skill", f"add [demand.work.{s}] with talk = ...")
     for s in set(d.work) - known:
         raise ScenarioError(f"demand.work.{s}", f"unknown skill {s!r}", f"add it to demand.skills or remove it ({_some(sorted(known))})")
+    def laws_cover(field: str, law) -> None:
+        if isinstance(law, list) and len(law) < n_int:
+            raise ScenarioError(field, f"{len(law)} laws for {n_int} intervals",
+                                f"give one law per {sc.interval:g}-s interval of arrival, or a single law")
+    for s, w in d.work.items():
+        laws_cover(f"demand.work.{s}.talk", w.talk)
+        laws_cover(f"demand.work.{s}.acw", w.acw)
     for name, ct in d.call_types.items():
         f = f"demand.call_types.{name}"
+        laws_cover(f"{f}.patience", ct.patience)
         for i, (_, needs) in enumerate(ct.needs_table()):
             for s in needs:
                 if s not in known:
@@ -142,7 +161,18 @@ def check_scenario(sc: Scenario) -> None:
         if not any(qn in gr.queues for gr in g.groups.values()):
             raise ScenarioError(f"design.queues.{qn}", "no agent group takes calls from this queue",
                                 "add it to some group's queues or remove it")
+    for qn, q in g.queues.items():
+        for gn in q.groups or []:
+            if gn not in g.groups:
+                raise ScenarioError(f"design.queues.{qn}.groups", f"unknown group {gn!r}", f"use one of {_some(g.groups)}")
+            if qn not in g.groups[gn].queues:
+                raise ScenarioError(f"design.queues.{qn}.groups", f"group {gn!r} does not take calls from this queue",
+                                    f"add {qn!r} to design.groups.{gn}.queues or remove {gn!r} here")
+        if q.groups and len(set(q.groups)) != len(q.groups):
+            raise ScenarioError(f"design.queues.{qn}.groups", "a group is listed twice", "list each group once")
     for gn, gr in g.groups.items():
+        if len(set(gr.queues)) != len(gr.queues):
+            raise ScenarioError(f"design.groups.{gn}.queues", "a queue is listed twice", "list each queue once")
         for qn in gr.queues:
             if qn not in g.queues:
                 raise ScenarioError(f"design.groups.{gn}.queues", f"unknown queue {qn!r}", f"use one of {_some(g.queues)}")
@@ -220,3 +250,62 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
             if c:
                 return c
     return None
+
+
+# --------------------------------------------------------------------------- offered load (a sanity check)
+#: a scenario whose expected offered load peaks above this many times its peak agents is most likely mistyped
+OVERLOAD_FACTOR = 3.0
+
+
+def offered_load(sc: Scenario) -> np.ndarray:
+    """Expected offered load in erlangs, per call type (rows) and interval (columns).
+
+    Expected first contacts arriving in the interval (busyness at its mean of 1, surges included) times their
+    mean work content (talk and after-call work of every need, at speed 1), divided by the interval's length.
+    Misroutes, transfers and repeat contacts add work, deflections remove some: it is the plain load an Erlang
+    calculator would see, for a sanity check, not a forecast."""
+    n = sc.n_intervals
+    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
+    edges = segment_edges(sc)
+    starts = np.arange(n) * sc.interval
+    lengths = np.minimum(sc.interval, sc.horizon - starts)
+    work = {s: law_means(w.talk, n) + law_means(w.acw, n) for s, w in sc.demand.work.items()}
+    out = np.zeros((len(sc.demand.call_types), n))
+    for i, ct in enumerate(sc.demand.call_types.values()):
+        a, b, rate = rate_segments(sc, i, ones, edges)
+        idx = np.minimum((a // sc.interval).astype(int), n - 1)
+        arrivals = np.bincount(idx, weights=(b - a) * rate, minlength=n)
+        per_call = sum(p * sum(work[s] for s in needs) for p, needs in ct.needs_table())
+        out[i] = arrivals * per_call / lengths
+    return out
+
+
+def overload_warning(sc: Scenario, factor: float = OVERLOAD_FACTOR) -> str | None:
+    """One line when the expected offered load (:func:`offered_load`, all call types) peaks above ``factor`` times
+    the most agents staffed in any interval, naming the likely cause (a rate per hour typed as per second, a
+    volume per day or per hour typed as per interval); None for a plausible scenario.
+
+    Not an error: a storm or a deliberately overloaded center is a legitimate question, and a queue with
+    impatient callers stays finite."""
+    load = offered_load(sc)
+    if not load.size:
+        return None
+    total = load.sum(axis=0)
+    n = sc.n_intervals
+    agents = np.sum([g.staffing_profile(n, sc.design.staffing_scale) for g in sc.design.groups.values()], axis=0)
+    peak, most = float(total.max()), int(np.max(agents))
+    if not peak > factor * max(most, 1):
+        return None
+    t = int(np.argmax(total))
+    name, ct = list(sc.demand.call_types.items())[int(np.argmax(load[:, t]))]
+    where = f"demand.call_types.{name}"
+    if ct.arrival_rate is not None:
+        cause = (f"is {where}.arrival_rate per second? ({ct.arrival_rate:,.6g} calls per second is "
+                 f"{ct.arrival_rate * 3600:,.0f} an hour)")
+    else:
+        cause = f"is {where}.volume the expected calls per {sc.interval:g}-s interval (not per hour or per day)?"
+    return (f"the expected offered load peaks at {peak:,.0f} erlangs (expected calls x mean talk and after-call "
+            f"work), {peak / max(most, 1):,.0f} times the {most:,} agents staffed at the peak: {cause}")
+
+
+# --------------------------------------------------------------------------- loading

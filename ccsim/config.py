@@ -25,7 +25,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Di
                       ValidationError, field_validator, model_serializer, model_validator)
 
 from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
-from .checks import check_scenario, rate_segments, segment_edges
+from .checks import (OVERLOAD_FACTOR, check_scenario, law_at, law_means, offered_load, overload_warning,  # noqa: F401
+                     rate_segments, segment_edges)
 from .errors import OptionError, ScenarioError
 from .limits import (DAY, MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
@@ -39,11 +40,18 @@ class _Model(BaseModel):
 
 
 # --------------------------------------------------------------------------- demand
-class Work(_Model):
-    """Work content of one skill: talk time with the caller and the agent's after-call work (ACW)."""
+#: a law, or one law per interval of arrival (laws by period: the contact's arrival interval picks it)
+Laws = Annotated[Annotated[Distribution, Tag(":value")]
+                 | Annotated[list[Distribution], Field(min_length=1, max_length=MAX_INTERVALS), Tag(":list")],
+                 Discriminator(value_or_list_tag)]
 
-    talk: Distribution
-    acw: Distribution = Deterministic(value=0.0)
+
+class Work(_Model):
+    """Work content of one skill: talk time with the caller and the agent's after-call work (ACW), each a law
+    or one law per interval of arrival."""
+
+    talk: Laws
+    acw: Laws = Deterministic(value=0.0)
 
 
 class NeedsOption(_Model):
@@ -61,7 +69,8 @@ class CallType(_Model):
     arrival_rate: Float | None = Field(default=None, ge=0.0, le=MAX_FIRST_CONTACTS, description="calls per second, constant")
     volume: list[Annotated[float, BeforeValidator(not_a_boolean), Field(ge=0.0, le=MAX_FIRST_CONTACTS)]] | None = Field(
         default=None, max_length=MAX_INTERVALS, description="expected calls per interval")
-    patience: Distribution | None = None
+    patience: Laws | None = None
+    same_patience: bool = False  # a redialling caller keeps the patience (and balking) of their first attempt
     needs: Annotated[Annotated[list[Label], Field(min_length=1, max_length=MAX_NEEDS), Tag(":list")]
                      | Annotated[list[NeedsOption], Field(min_length=1, max_length=MAX_ROWS), Tag(":table")],
                      Discriminator(shape_tag)]
@@ -147,6 +156,8 @@ class Queue(_Model):
 
     priority_transfers: bool = False
     max_wait: Seconds | None = None  # a caller not held by an agent leaves for a message after waiting this long
+    groups: list[Label] | None = Field(default=None, max_length=MAX_NAMES,
+                                       description="the groups tried first for a caller joining the queue, in order")
 
 
 class Group(_Model):
@@ -163,6 +174,8 @@ class Group(_Model):
                         Discriminator(value_or_list_tag)] = Field(
         description="agents on the phones, constant or one value per interval")
     cost_per_hour: Float = Field(default=0.0, ge=0.0, le=MAX_COST_PER_HOUR)
+    queue_choice: Literal["priority", "longest_waiting"] = Field(
+        default="priority", description="a freed agent takes the first non-empty queue, or the longest-waiting head")
 
     @field_validator("staffing")
     @classmethod
@@ -232,6 +245,8 @@ class Design(_Model):
     trunk_lines: Annotated[int, BeforeValidator(not_a_boolean)] | None = Field(
         default=None, ge=1, le=MAX_TOTAL_AGENTS,
         description="telephone lines: a contact finding them all busy is blocked; a line is held from arrival to leaving")
+    agent_selection: Literal["preference", "longest_idle", "random"] = Field(
+        default="preference", description="which idle agent answers a caller joining a queue")
     staffing_scale: Float = Field(default=1.0, ge=0.0, le=MAX_MULTIPLIER,
                                   description="multiplies every group's staffing (rounded)")
 
@@ -322,62 +337,6 @@ def with_currency(amount: str, currency: str) -> str:
 
 
 # --------------------------------------------------------------------------- plausibility
-#: a scenario whose expected offered load peaks above this many times its peak agents is most likely mistyped
-OVERLOAD_FACTOR = 3.0
-
-
-def offered_load(sc: Scenario) -> np.ndarray:
-    """Expected offered load in erlangs, per call type (rows) and interval (columns).
-
-    Expected first contacts arriving in the interval (busyness at its mean of 1, surges included) times their
-    mean work content (talk and after-call work of every need, at speed 1), divided by the interval's length.
-    Misroutes, transfers and repeat contacts add work, deflections remove some: it is the plain load an Erlang
-    calculator would see, for a sanity check, not a forecast."""
-    n = sc.n_intervals
-    ones = np.ones(int(np.ceil(sc.horizon / DAY)) + 1)
-    edges = segment_edges(sc)
-    starts = np.arange(n) * sc.interval
-    lengths = np.minimum(sc.interval, sc.horizon - starts)
-    work = {s: w.talk.mean_value + w.acw.mean_value for s, w in sc.demand.work.items()}
-    out = np.zeros((len(sc.demand.call_types), n))
-    for i, ct in enumerate(sc.demand.call_types.values()):
-        a, b, rate = rate_segments(sc, i, ones, edges)
-        idx = np.minimum((a // sc.interval).astype(int), n - 1)
-        arrivals = np.bincount(idx, weights=(b - a) * rate, minlength=n)
-        per_call = sum(p * sum(work[s] for s in needs) for p, needs in ct.needs_table())
-        out[i] = arrivals * per_call / lengths
-    return out
-
-
-def overload_warning(sc: Scenario, factor: float = OVERLOAD_FACTOR) -> str | None:
-    """One line when the expected offered load (:func:`offered_load`, all call types) peaks above ``factor`` times
-    the most agents staffed in any interval, naming the likely cause (a rate per hour typed as per second, a
-    volume per day or per hour typed as per interval); None for a plausible scenario.
-
-    Not an error: a storm or a deliberately overloaded center is a legitimate question, and a queue with
-    impatient callers stays finite."""
-    load = offered_load(sc)
-    if not load.size:
-        return None
-    total = load.sum(axis=0)
-    n = sc.n_intervals
-    agents = np.sum([g.staffing_profile(n, sc.design.staffing_scale) for g in sc.design.groups.values()], axis=0)
-    peak, most = float(total.max()), int(np.max(agents))
-    if not peak > factor * max(most, 1):
-        return None
-    t = int(np.argmax(total))
-    name, ct = list(sc.demand.call_types.items())[int(np.argmax(load[:, t]))]
-    where = f"demand.call_types.{name}"
-    if ct.arrival_rate is not None:
-        cause = (f"is {where}.arrival_rate per second? ({ct.arrival_rate:,.6g} calls per second is "
-                 f"{ct.arrival_rate * 3600:,.0f} an hour)")
-    else:
-        cause = f"is {where}.volume the expected calls per {sc.interval:g}-s interval (not per hour or per day)?"
-    return (f"the expected offered load peaks at {peak:,.0f} erlangs (expected calls x mean talk and after-call "
-            f"work), {peak / max(most, 1):,.0f} times the {most:,} agents staffed at the peak: {cause}")
-
-
-# --------------------------------------------------------------------------- loading
 def _fmt_loc(loc: tuple) -> str:
     parts = [p for p in loc if not (isinstance(p, str) and (p in _DIST_TAGS or p in UNION_TAGS or p == "[key]"))]
     out = ""

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import variates as rv
 from .checks import expected_arrivals, rate_segments, segment_edges
-from .config import Scenario
+from .config import Scenario, law_at
 from .errors import ScenarioError
 from .limits import DAY, MAX_FIRST_CONTACTS
 
@@ -41,17 +41,24 @@ class CompiledDemand:
     n_needs: np.ndarray          # (C, R) int64
     misroute: np.ndarray         # (C,) probability of pressing a wrong option
     balk: np.ndarray             # (C,) probability of hanging up at once when not answered at once
+    same_patience: np.ndarray    # (C,) bool: patience and balking drawn with attempt 0 on every attempt
     # distributions: one table, referred to by row; empirical ones read values[off : off + n]
     dist_kind: np.ndarray        # (M,) int64 (ccsim.variates.D_*)
     dist_p: np.ndarray           # (M, 2)
     dist_off: np.ndarray         # (M,) int64
     dist_n: np.ndarray           # (M,) int64
     values: np.ndarray           # (V,)
-    ct_patience: np.ndarray      # (C,) int64 row (kind D_NEVER: never hangs up)
+    # laws by period: column j is the law of contacts arriving in interval j (period_of: the last column after)
+    law_interval: float          # the scenario's interval
+    ct_patience: np.ndarray      # (C, P) int64 row (kind D_NEVER: never hangs up)
     ct_redial_delay: np.ndarray  # (C,) int64 row
     ct_callback_delay: np.ndarray  # (C,) int64 row
-    skill_talk: np.ndarray       # (S,) int64 row
-    skill_acw: np.ndarray        # (S,) int64 row
+    skill_talk: np.ndarray       # (S, P) int64 row
+    skill_acw: np.ndarray        # (S, P) int64 row
+
+    def period_of(self, arrival: float) -> int:
+        """The column of the laws of a contact arriving at ``arrival`` (the kernel computes it the same way)."""
+        return min(int(arrival // self.law_interval), self.skill_talk.shape[1] - 1)
 
     def busyness(self, stream: int) -> np.ndarray:
         """The day-level multipliers of a replication's stream (:func:`ccsim.variates.stream_key`)."""
@@ -91,6 +98,10 @@ def compile_demand(sc: Scenario) -> CompiledDemand:
             n_needs[i, j] = len(nd)
 
     kinds, params, offs, ns, values = [], [], [], [], []
+    # laws by period: one column per interval if any law is given by interval, else a single column
+    by_period = any(isinstance(x, list) for x in [ct.patience for ct in cts]
+                    + [w.talk for w in d.work.values()] + [w.acw for w in d.work.values()])
+    P = sc.n_intervals if by_period else 1
 
     def row(dist) -> int:
         if dist is None:
@@ -114,11 +125,12 @@ def compile_demand(sc: Scenario) -> CompiledDemand:
         ct_seg=np.array(ct_seg, np.int64),
         needs_cum=cum, needs_rows=np.array([len(t) for t in tables], np.int64), needs=needs, n_needs=n_needs,
         misroute=np.array([ct.misroute_prob for ct in cts]), balk=np.array([ct.balk_prob for ct in cts]),
-        ct_patience=np.array([row(ct.patience) for ct in cts], np.int64),
+        same_patience=np.array([ct.same_patience for ct in cts], dtype=bool), law_interval=float(sc.interval),
+        ct_patience=np.array([[row(law_at(ct.patience, j)) for j in range(P)] for ct in cts], np.int64),
         ct_redial_delay=np.array([row(ct.redial_delay) for ct in cts], np.int64),
         ct_callback_delay=np.array([row(ct.callback_delay) for ct in cts], np.int64),
-        skill_talk=np.array([row(d.work[s].talk) for s in d.skills], np.int64),
-        skill_acw=np.array([row(d.work[s].acw) for s in d.skills], np.int64),
+        skill_talk=np.array([[row(law_at(d.work[s].talk, j)) for j in range(P)] for s in d.skills], np.int64),
+        skill_acw=np.array([[row(law_at(d.work[s].acw, j)) for j in range(P)] for s in d.skills], np.int64),
         dist_kind=np.array(kinds, np.int64), dist_p=np.array(params, float).reshape(-1, 2),
         dist_off=np.array(offs, np.int64), dist_n=np.array(ns, np.int64),
         values=np.array([x for v in values for x in v] or [0.0], float),
@@ -196,23 +208,31 @@ class Caller:
         d = self._dem
         return int(rv.option_pressed(self.key, attempt, self.needs[0], d.misroute[self.call_type], d.n_skills))
 
-    def patience(self, attempt: int, leg: int) -> float:
-        """How long the caller waits on this leg, drawn when they cannot be answered at once: 0 if they balk."""
-        if rv.balks(self.key, attempt, leg, self._dem.balk[self.call_type]):
+    def patience(self, attempt: int, leg: int, period: int = 0) -> float:
+        """How long the caller waits on this leg, drawn when they cannot be answered at once: 0 if they balk.
+        With ``same_patience`` every attempt draws as the first. ``period``: the contact's arrival interval."""
+        d = self._dem
+        if d.same_patience[self.call_type]:
+            attempt = 0
+        if rv.balks(self.key, attempt, leg, d.balk[self.call_type]):
             return 0.0
-        return self._draw(self._dem.ct_patience[self.call_type], attempt, rv.PATIENCE, leg)
+        return self._draw(d.ct_patience[self.call_type, period], attempt, rv.PATIENCE, leg)
 
-    def talk(self, attempt: int, need: int) -> float:
-        return self._draw(self._dem.skill_talk[self.needs[need]], attempt, rv.TALK, need)
+    def talk(self, attempt: int, need: int, period: int = 0) -> float:
+        return self._draw(self._dem.skill_talk[self.needs[need], period], attempt, rv.TALK, need)
 
-    def acw(self, attempt: int, need: int) -> float:
-        return self._draw(self._dem.skill_acw[self.needs[need]], attempt, rv.ACW, need)
+    def acw(self, attempt: int, need: int, period: int = 0) -> float:
+        return self._draw(self._dem.skill_acw[self.needs[need], period], attempt, rv.ACW, need)
 
     def redial_delay(self, attempt: int) -> float:
         return self._draw(self._dem.ct_redial_delay[self.call_type], attempt, rv.REDIAL_DELAY, 0)
 
     def callback_delay(self, attempt: int) -> float:
         return self._draw(self._dem.ct_callback_delay[self.call_type], attempt, rv.CALLBACK_DELAY, 0)
+
+    def uniform(self, attempt: int, purpose: int, index: int) -> float:
+        """The attempt's uniform for ``purpose`` and ``index`` (e.g. the random agent choice of leg ``index``)."""
+        return float(rv.uniform(self.key, attempt, purpose, index, 0))
 
     def u(self, attempt: int, purpose: int) -> float:
         """The attempt's uniform for a yes/no decision: resolved, retries, takes the survey."""

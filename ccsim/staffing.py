@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import erlang
-from .config import Scenario
+from .config import Scenario, law_means
 from .demand import rate_segments
 from .engines import DEFAULT_ENGINE
 from .errors import OptionError
@@ -97,7 +97,7 @@ def group_loads(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
                     lam = p * per_int * share[j]
                     rate[i] += lam
                     w = d.work[skill]
-                    work[i] += lam * (w.talk.mean_value / g.groups[names[i]].speed()[skill] + w.acw.mean_value)
+                    work[i] += lam * (law_means(w.talk, n) / g.groups[names[i]].speed()[skill] + law_means(w.acw, n))
     aht = np.divide(work, rate, out=np.zeros_like(work), where=rate > 0)
     return rate, aht
 
@@ -105,11 +105,13 @@ def group_loads(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
 def mean_patience(sc: Scenario) -> float | None:
     """Volume-weighted mean patience over call types (None if nobody abandons)."""
     num = den = 0.0
+    n = sc.n_intervals
     for ct in sc.demand.call_types.values():
-        vol = (ct.arrival_rate or 0) * sc.horizon if ct.volume is None else sum(ct.volume[: sc.n_intervals])
+        vol = (np.full(n, (ct.arrival_rate or 0) * sc.interval) if ct.volume is None
+               else np.asarray(ct.volume[:n], dtype=float))
         if ct.patience is not None:
-            num += vol * ct.patience.mean_value
-            den += vol
+            num += float((vol * law_means(ct.patience, n)).sum())
+            den += float(vol.sum())
     return num / den if den > 0 else None
 
 

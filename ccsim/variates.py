@@ -20,9 +20,9 @@ from .distributions import KINDS
 
 # purposes: part of the reproducibility contract (append only)
 ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
-    BALK = range(14)
+    BALK, ROUTE = range(15)
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk")
+            "callback_delay", "survey", "deflect", "balk", "route")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 

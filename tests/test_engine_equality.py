@@ -185,6 +185,8 @@ def centers(draw) -> dict:
     n_int = max(1, math.ceil(horizon / interval - 1e-9))
     unit = float(draw(st.sampled_from([30, 50, 60, 100, 150]))) if lattice else 0.0
     work = {s: {"talk": _dist(draw, 20, 180, unit=unit)} for s in skills}
+    if draw(st.integers(0, 3)) == 0:   # laws by period: talk time by interval of arrival
+        work[skills[0]]["talk"] = [_dist(draw, 20, 180, unit=unit) for _ in range(n_int)]
     for s in skills:
         if unit or draw(st.booleans()):
             work[s]["acw"] = _dist(draw, 0, 60, allow_zero=True, unit=unit)
@@ -209,6 +211,10 @@ def centers(draw) -> dict:
             ct["needs"] = [{"p": p, "needs": needs_list()} for p in ps]
         if draw(st.integers(0, 4)):
             ct["patience"] = _dist(draw, 10, 200, unit=unit)
+            if draw(st.integers(0, 3)) == 0:   # laws by period: one per interval of arrival
+                ct["patience"] = [_dist(draw, 10, 200, unit=unit) for _ in range(n_int)]
+        if draw(st.integers(0, 3)) == 0:
+            ct["same_patience"] = True
         if draw(st.integers(0, 3)) == 0:
             ct["balk_prob"] = draw(st.sampled_from([0.2, 0.6]))
         if S > 1 and draw(st.booleans()):
@@ -294,6 +300,14 @@ def centers(draw) -> dict:
         design["trunk_lines"] = draw(st.integers(1, 12))
     if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected
         design["at_closing"] = "disconnect"
+    design["agent_selection"] = draw(st.sampled_from(["preference", "preference", "longest_idle", "random"]))
+    for g in groups.values():           # a freed agent's choice among its queues
+        if len(g["queues"]) > 1 and draw(st.booleans()):
+            g["queue_choice"] = "longest_waiting"
+    for qn in queues:                   # a queue's own preference order of the groups taking it
+        takers = [gn for gn, g in groups.items() if qn in g["queues"]]
+        if len(takers) > 1 and draw(st.booleans()):
+            queues[qn]["groups"] = list(draw(st.permutations(takers)))[: draw(st.integers(1, len(takers)))]
     for q in queues.values():           # a maximum wait, on the lattice when there is one
         if draw(st.integers(0, 3)) == 0:
             q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))

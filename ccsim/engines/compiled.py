@@ -18,6 +18,10 @@ P_DEPART = 1     # end of a phase with an agent: talk, transfer, handoff briefin
 P_ABANDON = 2    # patience runs out
 P_ARRIVE = 3     # a contact arrives, or reaches a queue after the IVR
 
+# agent selection (design.agent_selection): who answers a caller joining a queue with idle agents
+SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
+SELECTIONS = ("preference", "longest_idle", "random")
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -47,7 +51,9 @@ class Compiled:
     cold_factor: float
     speed: np.ndarray            # (G, S) talk-time speed factor, 0 = cannot serve
     group_queues: tuple[tuple[int, ...], ...]   # queues each group takes calls from, in preference order
-    queue_groups: tuple[tuple[int, ...], ...]   # groups taking calls from each queue, in design order
+    queue_groups: tuple[tuple[int, ...], ...]   # groups taking calls from each queue, in preference order
+    agent_selection: int         # SELECT_PREFERENCE, SELECT_LONGEST_IDLE or SELECT_RANDOM
+    group_longest_waiting: np.ndarray  # (G,) bool: a freed agent takes the longest-waiting head of its queues
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
     queue_max_wait: np.ndarray   # (Q,) seconds before a caller leaves for a message (inf: never)
     route_entry: np.ndarray      # (S,) queue the IVR option leads to
@@ -89,7 +95,13 @@ def compile_scenario(sc: Scenario) -> Compiled:
         for s, f in gr.speed().items():
             speed[gi, s_ix[s]] = f
     group_queues = tuple(tuple(q_ix[q] for q in gr.queues) for gr in g.groups.values())
-    queue_groups = tuple(tuple(gi for gi in range(len(groups)) if qi in group_queues[gi]) for qi in range(len(queues)))
+    g_ix = {n: i for i, n in enumerate(groups)}
+
+    def preference(qi: int, q) -> tuple[int, ...]:
+        """The groups taking queue qi: those the queue lists first, in its order, then the others in design order."""
+        first = [g_ix[n] for n in (q.groups or [])]
+        return tuple(first + [gi for gi in range(len(groups)) if qi in group_queues[gi] and gi not in first])
+    queue_groups = tuple(preference(qi, q) for qi, q in enumerate(g.queues.values()))
     routes = [g.route(s) for s in skills]
     n_int = sc.n_intervals
     cts = list(d.call_types.values())
@@ -104,6 +116,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         survey_take_rate=g.survey.take_rate if g.survey else 0.0,
         resolution_factor=g.resolution_factor, cold_factor=g.cold_transfer_resolution_factor,
         speed=speed, group_queues=group_queues, queue_groups=queue_groups,
+        agent_selection=SELECTIONS.index(g.agent_selection),
+        group_longest_waiting=np.array([gr.queue_choice == "longest_waiting" for gr in g.groups.values()], dtype=bool),
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
         queue_max_wait=np.array([np.inf if q.max_wait is None else q.max_wait for q in g.queues.values()]),
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),

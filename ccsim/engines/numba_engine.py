@@ -88,7 +88,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),
         survey_time=float(comp.survey_time), survey_take_rate=float(comp.survey_take_rate),
         resolution_factor=float(comp.resolution_factor), cold_factor=float(comp.cold_factor),
-        speed=_c(comp.speed), gq=gq, gq_n=gq_n, qg=qg, qg_n=qg_n, q_prio=_c(comp.queue_priority, np.bool_),
+        speed=_c(comp.speed), gq=gq, gq_n=gq_n, qg=qg, qg_n=qg_n,
+        agent_sel=int(comp.agent_selection), g_lw=_c(comp.group_longest_waiting, np.bool_), q_prio=_c(comp.queue_priority, np.bool_),
         q_max_wait=_c(comp.queue_max_wait),
         route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
         route_warm=_c(comp.route_warm, np.bool_), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
@@ -101,7 +102,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         stream=0, busy=np.ones(d.n_days), seg_end=_c(d.seg_end), seg_rate=_c(d.seg_rate),
         seg_day=_c(d.seg_day, i64), ct_seg=_c(d.ct_seg, i64), needs_cum=_c(d.needs_cum),
         needs_rows=_c(d.needs_rows, i64), needs=_c(d.needs, i64), n_needs=_c(d.n_needs, i64),
-        misroute=_c(d.misroute), balk=_c(d.balk), n_skills=int(d.n_skills), dist_kind=_c(d.dist_kind, i64), dist_p=_c(d.dist_p),
+        misroute=_c(d.misroute), balk=_c(d.balk),
+        same_patience=_c(d.same_patience, np.bool_), law_interval=float(d.law_interval), n_skills=int(d.n_skills), dist_kind=_c(d.dist_kind, i64), dist_p=_c(d.dist_p),
         dist_off=_c(d.dist_off, i64), dist_n=_c(d.dist_n, i64), values=_c(d.values),
         ct_patience=_c(d.ct_patience, i64), ct_redial_delay=_c(d.ct_redial_delay, i64),
         ct_callback_delay=_c(d.ct_callback_delay, i64), skill_talk=_c(d.skill_talk, i64),
@@ -140,10 +142,10 @@ def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> R
 
 def fast_path_applies(comp: Compiled) -> bool:
     """One queue, one group whose staffing never changes, every caller with one need the group serves, nobody
-    redials or calls back: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
+    redials or calls back, laws the same in every period: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close
-            or np.isfinite(comp.queue_max_wait).any()):
+            or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1):
         return False
     staff = comp.staffing[0]
     if staff[0] <= 0 or (staff != staff[0]).any():

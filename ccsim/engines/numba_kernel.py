@@ -38,15 +38,15 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "agent_sel", "g_lw", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
-    "misroute", "balk", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
+    "misroute", "balk", "same_patience", "law_interval", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
     "ct_callback_delay", "skill_talk", "skill_acw"])
 AGENTS = namedtuple("AGENTS", [
     "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
-    "gr_since", "idle_buf", "idle_head", "idle_n", "micro", "q_head", "q_tail", "q_live"])
+    "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live"])
 SLOTS = namedtuple("SLOTS", ["cf", "ci", "lf", "li", "c_free", "l_free"])
 EVENTS = namedtuple("EVENTS", ["ht", "hk", "hp", "ft", "fk", "fc", "nt", "ns", "nq"])
 TALLY = namedtuple("TALLY", [
@@ -58,6 +58,9 @@ TALLY = namedtuple("TALLY", [
 P_STAFF, P_DEPART, P_ABANDON, P_ARRIVE = 0, 1, 2, 3
 CLS_SHIFT = 1 << 56
 SEQ_MASK = CLS_SHIFT - 1
+
+# agent selection (as ccsim.engines.compiled)
+SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 
 # event types (low 3 bits of the payload)
 EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE = 0, 1, 2, 3, 4, 5, 6, 7
@@ -111,8 +114,8 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES, IS_CLOSED) = range(19)
-N_IS = 19
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES, IS_CLOSED, IS_IDLE_SEQ) = range(20)
+N_IS = 20
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
 # what the event loop returns
@@ -124,7 +127,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "53114d460dee7f74"
+VARIATES_SHA256 = "e1cfc522792d16c3"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -313,19 +316,77 @@ def resume_now(ag, ist, c):
 
 
 @njit(**_INL)
-def next_call(dz, ag, a, g, now, li, ist):
-    """A free agent takes the head of the first non-empty queue of its group, or joins the idle FIFO
-    (Center._next_call)."""
+def next_call(dz, ag, a, g, now, li, lf, ist):
+    """A free agent takes the head of the first non-empty queue of its group (or, queue choice longest_waiting,
+    the head that has waited longest, the first listed on a tie), or joins the idle FIFO (Center._next_call)."""
+    best = -1
+    best_t = 0.0
     for j in range(dz.gq_n[g]):
         q = dz.gq[g, j]
         if ag.q_live[q] > 0:
-            tk = queue_pop(ag, q, li)
-            connect(ag, tk, a, now, li, ist)
-            resume_now(ag, ist, li[tk, LI_CONTACT])
-            return
+            if not dz.g_lw[g]:
+                best = q
+                break
+            h = ag.q_head[2 * q] if ag.q_head[2 * q] >= 0 else ag.q_head[2 * q + 1]
+            if best < 0 or lf[h, LF_ENTER] < best_t:
+                best = q
+                best_t = lf[h, LF_ENTER]
+    if best >= 0:
+        tk = queue_pop(ag, best, li)
+        connect(ag, tk, a, now, li, ist)
+        resume_now(ag, ist, li[tk, LI_CONTACT])
+        return
+    ag.ag_idle_seq[a] = ist[IS_IDLE_SEQ]
+    ist[IS_IDLE_SEQ] += 1
     cap = ag.idle_buf.shape[1]
     ag.idle_buf[g, (ag.idle_head[g] + ag.idle_n[g]) % cap] = a
     ag.idle_n[g] += 1
+
+
+@njit(**_INL)
+def idle_take(ag, g, m):
+    """Take the m-th agent of group g's idle FIFO (0: the longest idle), closing the gap."""
+    cap = ag.idle_buf.shape[1]
+    h = ag.idle_head[g]
+    a = ag.idle_buf[g, (h + m) % cap]
+    for j in range(m, ag.idle_n[g] - 1):
+        ag.idle_buf[g, (h + j) % cap] = ag.idle_buf[g, (h + j + 1) % cap]
+    ag.idle_n[g] -= 1
+    return a
+
+
+@njit(**_INL)
+def select_agent(dz, ag, q, ck, k, leg):
+    """The idle agent who answers a caller joining queue q, or -1 (Center._select_agent): the longest idle of the
+    first group with one (preference), the longest idle of them all, or the int(u·n)-th of the n idle agents."""
+    sel = dz.agent_sel
+    if sel == SELECT_PREFERENCE:
+        for j in range(dz.qg_n[q]):
+            g = dz.qg[q, j]
+            if ag.idle_n[g] > 0:
+                return idle_pop(ag, g)
+        return -1
+    cap = ag.idle_buf.shape[1]
+    if sel == SELECT_LONGEST_IDLE:
+        best = -1
+        for j in range(dz.qg_n[q]):
+            g = dz.qg[q, j]
+            if ag.idle_n[g] > 0 and (best < 0 or ag.ag_idle_seq[ag.idle_buf[g, ag.idle_head[g]]]
+                                     < ag.ag_idle_seq[ag.idle_buf[best, ag.idle_head[best]]]):
+                best = g
+        return idle_pop(ag, best) if best >= 0 else -1
+    n = 0
+    for j in range(dz.qg_n[q]):
+        n += ag.idle_n[dz.qg[q, j]]
+    if n == 0:
+        return -1
+    m = min(int(rv.uniform(ck, k, rv.ROUTE, leg, 0) * n), n - 1)
+    for j in range(dz.qg_n[q]):
+        g = dz.qg[q, j]
+        if m < ag.idle_n[g]:
+            return idle_take(ag, g, m)
+        m -= ag.idle_n[g]
+    return -1
 
 
 @njit(**_INL)
@@ -368,7 +429,7 @@ def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
         ag.gr_leaving[g] -= 1
         leave(dz, ag, ta, g, a, now)
         return
-    next_call(dz, ag, a, g, now, sl.li, ist)
+    next_call(dz, ag, a, g, now, sl.li, sl.lf, ist)
 
 
 @njit(**_JIT)
@@ -392,7 +453,7 @@ def set_staffing(dz, ag, ta, sl, g, target, now, ist):
                 ag.id_used[a] = True
                 ag.ag_busy_since[a] = np.nan
                 ag.ag_leg[a] = -1
-                next_call(dz, ag, a, g, now, sl.li, ist)
+                next_call(dz, ag, a, g, now, sl.li, sl.lf, ist)
     elif target < have:
         drop = have - target
         while drop and ag.idle_n[g] > 0:  # the longest idle leave first
@@ -724,6 +785,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
     ck = ci[c, CI_KEY]
     row = ci[c, CI_ROW]
     n_needs = dm.n_needs[ct, row]
+    per = min(int(cf[c, CF_ARRIVAL] // dm.law_interval), dm.skill_talk.shape[1] - 1)  # laws by period
     y_t = 0.0
     y_pc = 0
     rel_a = 0
@@ -761,12 +823,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             lf[tk, LF_AGENT_END] = np.nan
             lf[tk, LF_TALK] = 0.0
             ci[c, CI_TICKET] = tk
-            a = -1
-            for j in range(dz.qg_n[q]):  # the longest idle agent of the first group with one
-                g = dz.qg[q, j]
-                if ag.idle_n[g] > 0:
-                    a = idle_pop(ag, g)
-                    break
+            a = select_agent(dz, ag, q, ck, k, ci[c, CI_LEG])
             if a >= 0:
                 connect(ag, tk, a, now, li, ist)
             elif ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0:  # the center has closed: nobody waits
@@ -782,7 +839,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                     continue
                 if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
                     leg = ci[c, CI_LEG]
-                    p = 0.0 if rv.balks(ck, k, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, k, rv.PATIENCE, leg)
+                    kp = 0 if dm.same_patience[ct] else k
+                    p = 0.0 if rv.balks(ck, kp, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct, per], ck, kp,
+                                                                             rv.PATIENCE, leg)
                     if dz.q_max_wait[q] < p:  # the queue sends the caller to leave a message first
                         p = dz.q_max_wait[q]
                         li[tk, LI_MESSAGE] = 1
@@ -854,7 +913,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 skill = dm.needs[ct, row, need]
                 sp = dz.speed[g, skill]
                 if sp > 0:
-                    y_t = now + ddraw(dm, dm.skill_talk[skill], ck, k, rv.TALK, need) / sp
+                    y_t = now + ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / sp
                     y_pc = PC_TALK
                     lbl = L_YIELD
                     continue
@@ -863,10 +922,10 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             need = ci[c, CI_NEED]
             g = ag.ag_group[ci[c, CI_AGENT]]
             skill = dm.needs[ct, row, need]
-            dt = ddraw(dm, dm.skill_talk[skill], ck, k, rv.TALK, need) / dz.speed[g, skill]
+            dt = ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[g, skill]
             cf[c, CF_TALK] += dt
             lf[ci[c, CI_TICKET], LF_TALK] += dt
-            cf[c, CF_ACW] += ddraw(dm, dm.skill_acw[skill], ck, k, rv.ACW, need)
+            cf[c, CF_ACW] += ddraw(dm, dm.skill_acw[skill, per], ck, k, rv.ACW, need)
             ci[c, CI_NEED] = need + 1
             lbl = L_LOOP
         elif lbl == L_AFTER:  # done with this agent: finished, or the next need is not this agent's
@@ -1133,7 +1192,7 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         id_used=np.zeros(A, np.bool_), gr_present=np.zeros(G, np.int64), gr_leaving=np.zeros(G, np.int64),
         gr_since=np.zeros(G), idle_buf=np.zeros((G, max(1, int(g_maxa.max(initial=1)))), np.int64),
         # instant events: each agent and each contact at most once (closing disconnects every waiting contact)
-        idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64),
+        idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64), ag_idle_seq=np.zeros(A, np.int64),
         micro=np.zeros(A + 8 + (4 if small else max(cap_contacts, 16)), np.int64),
         # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
         q_head=np.full(2 * Q, -1, np.int64), q_tail=np.full(2 * Q, -1, np.int64), q_live=np.zeros(Q, np.int64))
@@ -1255,7 +1314,7 @@ def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
         f = free[0]
         start = q_t
         if f > q_t:  # every agent is busy: the caller waits
-            ab = q_t + (0.0 if rv.balks(ck, 0, 0, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct], ck, 0, rv.PATIENCE, 0))
+            ab = q_t + (0.0 if rv.balks(ck, 0, 0, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct, 0], ck, 0, rv.PATIENCE, 0))
             if ab < f and ab < end:  # hangs up first
                 wait = ab - q_t
                 lf[tk, LF_WAIT] = wait
@@ -1283,13 +1342,13 @@ def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
         ci[c, CI_FIRST_GROUP] = 0
         cf[c, CF_ANSWERED_AT] = start
         skill = dm.needs[ct, row, 0]
-        talk_end = start + ddraw(dm, dm.skill_talk[skill], ck, 0, rv.TALK, 0) / dz.speed[0, skill]
+        talk_end = start + ddraw(dm, dm.skill_talk[skill, 0], ck, 0, rv.TALK, 0) / dz.speed[0, skill]
         if talk_end >= end:  # talking at the end: the agent is busy to the end
             clock_add(ta.busy, ta.busy_w, 0, start, end, 1.0, dz.warmup, dz.horizon, dz.interval, dz.n_int)
             _heap_replace_top(free, np.inf)
             tally_contact(dz, ta, sl, c)
             continue
-        acw = ddraw(dm, dm.skill_acw[skill], ck, 0, rv.ACW, 0)
+        acw = ddraw(dm, dm.skill_acw[skill, 0], ck, 0, rv.ACW, 0)
         cf[c, CF_AGENT_TIME] = talk_end + acw - start
         free_at = talk_end + acw
         clock_add(ta.busy, ta.busy_w, 0, start, min(free_at, end), 1.0, dz.warmup, dz.horizon, dz.interval, dz.n_int)

@@ -13,6 +13,7 @@ import bisect
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 import simpy
@@ -20,7 +21,7 @@ from simpy.events import Event
 
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
-from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
+from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, SELECT_LONGEST_IDLE, SELECT_PREFERENCE, Compiled
 from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
 
@@ -45,11 +46,12 @@ class Step(Event):
 
 
 class Agent:
-    __slots__ = ("group", "id", "busy_since", "legs")
+    __slots__ = ("group", "id", "busy_since", "legs", "idle_seq")
 
     def __init__(self, group: int, agent_id: int):
         self.group, self.id = group, agent_id
         self.busy_since = math.nan
+        self.idle_seq = -1                # when the agent last became idle, as a count (longest idle = lowest)
         self.legs: list[list] = []  # leg records this agent is serving (agent_end set on release)
 
 
@@ -106,23 +108,48 @@ class Center:
         self.groups = [Group(g, int(comp.staffing[g].max()) + 1) for g in range(len(comp.groups))]
         self.busy: dict[tuple[int, int], Agent] = {}
         self.seq = 0
+        self.idle_seq = 0  # agents becoming idle, counted
 
     # -- calls
-    def enqueue(self, contact: Contact, queue: int, kind: int, leg: int, may_wait: bool = True) -> Ticket:
-        """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle. If nobody is
+    def enqueue(self, contact: Contact, queue: int, kind: int, leg: int, may_wait: bool = True,
+                route_u: Callable[[], float] | None = None) -> Ticket:
+        """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle (chosen by the
+        design's agent selection; ``route_u`` gives the caller's uniform for a random choice). If nobody is
         idle and the caller may not wait (the center has closed), the ticket is disconnected at once."""
         cls = 0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1
         self.seq += 1
         t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
-        for g in self.comp.queue_groups[queue]:
-            if self.groups[g].idle:
-                self._connect(t, self.groups[g].idle.popleft())
-                return t
+        agent = self._select_agent(self.comp.queue_groups[queue], route_u)
+        if agent is not None:
+            self._connect(t, agent)
+            return t
         if not may_wait:
             t.disconnected = True
             return t
         bisect.insort(self.queues[queue], (t.key, t))
         return t
+
+    def _select_agent(self, groups: tuple[int, ...], route_u: Callable[[], float] | None) -> Agent | None:
+        """The idle agent who answers, if any: the longest idle of the first group with one (preference), the
+        longest idle of them all (longest_idle), or one drawn uniformly among them all (random: the caller's
+        uniform u picks the int(u·n)-th of the n idle agents, groups in preference order, each longest idle first)."""
+        idle = [self.groups[g].idle for g in groups if self.groups[g].idle]
+        if not idle:
+            return None
+        sel = self.comp.agent_selection
+        if sel == SELECT_PREFERENCE:
+            return idle[0].popleft()
+        if sel == SELECT_LONGEST_IDLE:
+            return min(idle, key=lambda d: d[0].idle_seq).popleft()
+        n = sum(len(d) for d in idle)
+        m = min(int(route_u() * n), n - 1)
+        for d in idle:
+            if m < len(d):
+                agent = d[m]
+                del d[m]
+                return agent
+            m -= len(d)
+        raise AssertionError("unreachable")
 
     def disconnect_waiting(self) -> None:
         """The center closes: every caller waiting in a queue, but those held by an agent (warm handoff), hangs
@@ -177,12 +204,23 @@ class Center:
         self._next_call(agent)
 
     def _next_call(self, agent: Agent) -> None:
-        """A free agent takes the head of the first non-empty queue in the group's preference order."""
+        """A free agent takes the head of the first non-empty queue in the group's preference order, or (queue
+        choice longest_waiting) the head that has waited longest in its queue, the first listed on a tie."""
+        best = -1
         for q in self.comp.group_queues[agent.group]:
             if self.queues[q]:
-                _, t = self.queues[q].pop(0)
-                self._connect(t, agent)
-                return
+                if best < 0:
+                    best = q
+                    if not self.comp.group_longest_waiting[agent.group]:
+                        break
+                elif self.queues[q][0][1].enter < self.queues[best][0][1].enter:
+                    best = q
+        if best >= 0:
+            _, t = self.queues[best].pop(0)
+            self._connect(t, agent)
+            return
+        agent.idle_seq = self.idle_seq
+        self.idle_seq += 1
         self.groups[agent.group].idle.append(agent)
 
     # -- staffing
@@ -302,6 +340,7 @@ class SimpyModel:
             return
         self.lines += 1
         needs, n_needs = caller.needs, len(caller.needs)
+        per = self.dem.period_of(rec.arrival)                      # laws by period: the arrival's interval
 
         yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
         rec.queue_arrival = env.now
@@ -310,11 +349,12 @@ class SimpyModel:
         holder: Agent | None = None                                # agent holding the caller (warm)
         holder_acw = 0.0
         while True:
-            ticket = center.enqueue(rec, queue, kind, leg, may_wait=not (self.closed and holder is None))
+            ticket = center.enqueue(rec, queue, kind, leg, may_wait=not (self.closed and holder is None),
+                                    route_u=lambda: caller.uniform(k, rv.ROUTE, leg))
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
                 if not ticket.disconnected:
-                    patience = caller.patience(k, leg) if holder is None else math.inf  # held: never hangs up
+                    patience = caller.patience(k, leg, per) if holder is None else math.inf  # held: never hangs up
                     if holder is None and c.queue_max_wait[queue] < patience:   # a message first
                         patience, ticket.message = float(c.queue_max_wait[queue]), True
                     if math.isfinite(patience):
@@ -343,11 +383,11 @@ class SimpyModel:
             acw = 0.0
             g = agent.group
             while need < n_needs and c.speed[g, needs[need]] > 0:  # serve every need this agent can
-                talk = caller.talk(k, need) / c.speed[g, needs[need]]
+                talk = caller.talk(k, need, per) / c.speed[g, needs[need]]
                 yield Step(env, talk, P_DEPART)
                 rec.talk_time += talk
                 self.legs[leg_row][LEG_TALK] += talk
-                acw += caller.acw(k, need)
+                acw += caller.acw(k, need, per)
                 need += 1
             rec.last_group = g
             if need == n_needs:
