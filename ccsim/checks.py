@@ -173,6 +173,10 @@ def check_scenario(sc: Scenario) -> None:
     for gn, gr in g.groups.items():
         if len(set(gr.queues)) != len(gr.queues):
             raise ScenarioError(f"design.groups.{gn}.queues", "a queue is listed twice", "list each queue once")
+        for qn in gr.overflow_after:
+            if qn not in gr.queues:
+                raise ScenarioError(f"design.groups.{gn}.overflow_after", f"queue {qn!r} is not in this group's queues",
+                                    f"add {qn!r} to design.groups.{gn}.queues or remove it here")
         for qn in gr.queues:
             if qn not in g.queues:
                 raise ScenarioError(f"design.groups.{gn}.queues", f"unknown queue {qn!r}", f"use one of {_some(g.queues)}")

@@ -174,6 +174,9 @@ class Group(_Model):
                         Discriminator(value_or_list_tag)] = Field(
         description="agents on the phones, constant or one value per interval")
     cost_per_hour: Float = Field(default=0.0, ge=0.0, le=MAX_COST_PER_HOUR)
+    overflow_after: dict[Label, Seconds] = Field(
+        default={}, max_length=MAX_NAMES,
+        description="queues of the list this group takes callers from only once they have waited this long there")
     queue_choice: Literal["priority", "longest_waiting"] = Field(
         default="priority", description="a freed agent takes the first non-empty queue, or the longest-waiting head")
 

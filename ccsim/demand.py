@@ -230,9 +230,10 @@ class Caller:
     def callback_delay(self, attempt: int) -> float:
         return self._draw(self._dem.ct_callback_delay[self.call_type], attempt, rv.CALLBACK_DELAY, 0)
 
-    def uniform(self, attempt: int, purpose: int, index: int) -> float:
-        """The attempt's uniform for ``purpose`` and ``index`` (e.g. the random agent choice of leg ``index``)."""
-        return float(rv.uniform(self.key, attempt, purpose, index, 0))
+    def uniform(self, attempt: int, purpose: int, index: int, sub: int = 0) -> float:
+        """The attempt's uniform for ``purpose``, ``index`` and ``sub`` (e.g. the random agent choice of leg
+        ``index`` on joining its queue, sub 0, or after its j-th overflow delay, sub j + 1)."""
+        return float(rv.uniform(self.key, attempt, purpose, index, sub))
 
     def u(self, attempt: int, purpose: int) -> float:
         """The attempt's uniform for a yes/no decision: resolved, retries, takes the survey."""

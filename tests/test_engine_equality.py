@@ -304,6 +304,9 @@ def centers(draw) -> dict:
     for g in groups.values():           # a freed agent's choice among its queues
         if len(g["queues"]) > 1 and draw(st.booleans()):
             g["queue_choice"] = "longest_waiting"
+    for g in groups.values():           # overflow: a group takes callers of a queue once they waited this long
+        if len(g["queues"]) > 1 and draw(st.integers(0, 2)) == 0:
+            g["overflow_after"] = {g["queues"][-1]: float(draw(st.sampled_from(phase or [0.0, 15.0, 40.0])))}
     for qn in queues:                   # a queue's own preference order of the groups taking it
         takers = [gn for gn, g in groups.items() if qn in g["queues"]]
         if len(takers) > 1 and draw(st.booleans()):

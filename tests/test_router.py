@@ -135,3 +135,36 @@ def test_same_patience_on_every_attempt(same):
     assert len(both) > 50
     equal = np.isclose(both[0], both[1], rtol=0, atol=1e-9)
     assert equal.all() if same else equal.mean() < 0.3   # without it only balkers (wait 0 twice) agree
+
+
+def overflow_center(after: float | None) -> ccsim.Scenario:
+    """Specialists (2 agents) take queue q at once; generalists (3 agents, busy with their own queue g) take q's
+    callers only once they have waited ``after`` seconds (None: at once, like the specialists)."""
+    gen: dict = {"skills": ["s", "t"], "queues": ["g", "q"], "staffing": 3}
+    if after is not None:
+        gen["overflow_after"] = {"q": after}
+    return ccsim.scenario_from_dict({
+        "name": "overflow", "horizon": 40_000.0, "interval": 40_000.0, "max_drain": 7200.0,
+        "demand": {"skills": ["s", "t"], "work": {"s": {"talk": {"dist": "exponential", "mean": 100}},
+                                                  "t": {"talk": {"dist": "exponential", "mean": 100}}},
+                   "call_types": {"x": {"arrival_rate": 0.025, "needs": ["s"]},
+                                  "y": {"arrival_rate": 0.012, "needs": ["t"]}}},
+        "design": {"queues": {"q": {}, "g": {}}, "routes": {"s": "q", "t": "g"},
+                   "groups": {"specialists": {"skills": ["s"], "queues": ["q"], "staffing": 2},
+                              "generalists": gen}},
+    })
+
+
+def test_overflow_after_a_delay():
+    for engine in ("simpy", "numba"):
+        legs = ccsim.simulate(overflow_center(30.0), reps=1, seed=6, keep_calls=True, engine=engine).legs
+        q = legs[(legs["queue"] == "q") & (legs["outcome"] == "answered")]
+        by_gen = q[q["group"] == "generalists"]["wait"].to_numpy()
+        assert by_gen.size > 100
+        assert (by_gen >= 30.0 - 1e-9).all()                  # never before the delay
+        assert np.isclose(by_gen, 30.0).sum() > 20              # taken the instant it passed (an idle generalist)
+        assert (by_gen > 30.0 + 1e-6).sum() > 20                # or by a generalist freed later
+        assert (q[q["group"] == "specialists"]["wait"] < 30.0).any()
+    legs = ccsim.simulate(overflow_center(None), reps=1, seed=6, keep_calls=True).legs
+    q = legs[(legs["queue"] == "q") & (legs["group"] == "generalists")]
+    assert (q["wait"] < 30.0).sum() > 100                       # the check can fail: without the delay, at once

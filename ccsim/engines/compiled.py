@@ -52,6 +52,9 @@ class Compiled:
     speed: np.ndarray            # (G, S) talk-time speed factor, 0 = cannot serve
     group_queues: tuple[tuple[int, ...], ...]   # queues each group takes calls from, in preference order
     queue_groups: tuple[tuple[int, ...], ...]   # groups taking calls from each queue, in preference order
+    group_queues_after: tuple[tuple[float, ...], ...]  # as group_queues: wait before the group takes a caller (overflow)
+    queue_groups_after: tuple[tuple[float, ...], ...]  # as queue_groups: the same delays, by queue
+    queue_delays: tuple[tuple[float, ...], ...]        # each queue's distinct positive delays, increasing
     agent_selection: int         # SELECT_PREFERENCE, SELECT_LONGEST_IDLE or SELECT_RANDOM
     group_longest_waiting: np.ndarray  # (G,) bool: a freed agent takes the longest-waiting head of its queues
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
@@ -102,6 +105,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
         first = [g_ix[n] for n in (q.groups or [])]
         return tuple(first + [gi for gi in range(len(groups)) if qi in group_queues[gi] and gi not in first])
     queue_groups = tuple(preference(qi, q) for qi, q in enumerate(g.queues.values()))
+    grs = list(g.groups.values())
+    after = {(gi, q_ix[q]): float(t) for gi, gr in enumerate(grs) for q, t in gr.overflow_after.items()}
+    queue_groups_after = tuple(tuple(after.get((gi, qi), 0.0) for gi in queue_groups[qi]) for qi in range(len(queues)))
     routes = [g.route(s) for s in skills]
     n_int = sc.n_intervals
     cts = list(d.call_types.values())
@@ -116,6 +122,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
         survey_take_rate=g.survey.take_rate if g.survey else 0.0,
         resolution_factor=g.resolution_factor, cold_factor=g.cold_transfer_resolution_factor,
         speed=speed, group_queues=group_queues, queue_groups=queue_groups,
+        group_queues_after=tuple(tuple(after.get((gi, qi), 0.0) for qi in group_queues[gi]) for gi in range(len(groups))),
+        queue_groups_after=queue_groups_after,
+        queue_delays=tuple(tuple(sorted({t for t in a if t > 0})) for a in queue_groups_after),
         agent_selection=SELECTIONS.index(g.agent_selection),
         group_longest_waiting=np.array([gr.queue_choice == "longest_waiting" for gr in g.groups.values()], dtype=bool),
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),

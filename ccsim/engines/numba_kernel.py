@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "agent_sel", "g_lw", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -62,8 +62,9 @@ SEQ_MASK = CLS_SHIFT - 1
 # agent selection (as ccsim.engines.compiled)
 SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 
-# event types (low 3 bits of the payload)
-EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE = 0, 1, 2, 3, 4, 5, 6, 7
+# event types (low 4 bits of the payload)
+EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE, EV_OVERFLOW = range(9)
+EV_BITS, EV_MASK = 4, 15
 
 # outcomes and leg kinds (as ccsim.engines.output)
 ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE = 0, 1, 2, 3, 4, 5
@@ -91,8 +92,8 @@ LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
 N_LF = 4
 # leg int columns
 LI_CONTACT, LI_LEG, LI_QUEUE, LI_KIND, LI_GROUP, LI_AGENT, LI_OUTCOME = range(7)
-LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ, LI_MESSAGE = 7, 8, 9, 10, 11, 12
-N_LI_OUT, N_LI = 7, 13
+LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ, LI_MESSAGE, LI_OSEQ, LI_OJ = 7, 8, 9, 10, 11, 12, 13, 14
+N_LI_OUT, N_LI = 7, 15
 
 #: KPI accumulators of the records-free variant (contacts arriving in [warmup, horizon))
 KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum",
@@ -320,19 +321,33 @@ def next_call(dz, ag, a, g, now, li, lf, ist):
     """A free agent takes the head of the first non-empty queue of its group (or, queue choice longest_waiting,
     the head that has waited longest, the first listed on a tie), or joins the idle FIFO (Center._next_call)."""
     best = -1
+    best_h = -1
+    best_cls = 0
     best_t = 0.0
     for j in range(dz.gq_n[g]):
         q = dz.gq[g, j]
         if ag.q_live[q] > 0:
-            if not dz.g_lw[g]:
-                best = q
-                break
-            h = ag.q_head[2 * q] if ag.q_head[2 * q] >= 0 else ag.q_head[2 * q + 1]
+            tau = dz.gq_after[g, j]  # overflow: only callers who have waited this long (heads of each class)
+            h = -1
+            cls = 0
+            for x in range(2):
+                hx = ag.q_head[2 * q + x]
+                if hx >= 0 and (tau == 0.0 or lf[hx, LF_ENTER] + tau <= now):
+                    h = hx
+                    cls = x
+                    break
+            if h < 0:
+                continue
             if best < 0 or lf[h, LF_ENTER] < best_t:
                 best = q
+                best_h = h
+                best_cls = cls
                 best_t = lf[h, LF_ENTER]
+                if not dz.g_lw[g]:
+                    break
     if best >= 0:
-        tk = queue_pop(ag, best, li)
+        tk = best_h
+        queue_remove(ag, best, best_cls, tk, li)
         connect(ag, tk, a, now, li, ist)
         resume_now(ag, ist, li[tk, LI_CONTACT])
         return
@@ -356,37 +371,61 @@ def idle_take(ag, g, m):
 
 
 @njit(**_INL)
-def select_agent(dz, ag, q, ck, k, leg):
-    """The idle agent who answers a caller joining queue q, or -1 (Center._select_agent): the longest idle of the
-    first group with one (preference), the longest idle of them all, or the int(u·n)-th of the n idle agents."""
+def select_agent(dz, ag, q, ck, k, leg, waited, sub):
+    """The idle agent who answers a caller of queue q who has waited ``waited`` (groups whose overflow delay is at
+    most that), or -1 (Center._select_agent): the longest idle of the first group with one (preference), the
+    longest idle of them all, or the int(u·n)-th of the n idle agents (the caller's route uniform ``sub``)."""
     sel = dz.agent_sel
     if sel == SELECT_PREFERENCE:
         for j in range(dz.qg_n[q]):
             g = dz.qg[q, j]
-            if ag.idle_n[g] > 0:
+            if ag.idle_n[g] > 0 and dz.qg_after[q, j] <= waited:
                 return idle_pop(ag, g)
         return -1
-    cap = ag.idle_buf.shape[1]
     if sel == SELECT_LONGEST_IDLE:
         best = -1
         for j in range(dz.qg_n[q]):
             g = dz.qg[q, j]
-            if ag.idle_n[g] > 0 and (best < 0 or ag.ag_idle_seq[ag.idle_buf[g, ag.idle_head[g]]]
-                                     < ag.ag_idle_seq[ag.idle_buf[best, ag.idle_head[best]]]):
+            if ag.idle_n[g] > 0 and dz.qg_after[q, j] <= waited and (
+                    best < 0 or ag.ag_idle_seq[ag.idle_buf[g, ag.idle_head[g]]]
+                    < ag.ag_idle_seq[ag.idle_buf[best, ag.idle_head[best]]]):
                 best = g
         return idle_pop(ag, best) if best >= 0 else -1
     n = 0
     for j in range(dz.qg_n[q]):
-        n += ag.idle_n[dz.qg[q, j]]
+        if dz.qg_after[q, j] <= waited:
+            n += ag.idle_n[dz.qg[q, j]]
     if n == 0:
         return -1
-    m = min(int(rv.uniform(ck, k, rv.ROUTE, leg, 0) * n), n - 1)
+    m = min(int(rv.uniform(ck, k, rv.ROUTE, leg, sub) * n), n - 1)
     for j in range(dz.qg_n[q]):
-        g = dz.qg[q, j]
-        if m < ag.idle_n[g]:
-            return idle_take(ag, g, m)
-        m -= ag.idle_n[g]
+        if dz.qg_after[q, j] <= waited:
+            g = dz.qg[q, j]
+            if m < ag.idle_n[g]:
+                return idle_take(ag, g, m)
+            m -= ag.idle_n[g]
     return -1
+
+
+@njit(**_INL)
+def on_overflow(dz, ag, sl, ev, ist, tk, seq, now):
+    """The caller of ticket tk has waited its queue's j-th overflow delay: more groups may take them now; if none
+    does, the next delay is timed (Center.overflow, SimpyModel._time_overflow)."""
+    li, ci = sl.li, sl.ci
+    if li[tk, LI_STATE] != T_WAITING or li[tk, LI_OSEQ] != seq:
+        return
+    q = li[tk, LI_QUEUE]
+    j = li[tk, LI_OJ]
+    c = li[tk, LI_CONTACT]
+    a = select_agent(dz, ag, q, ci[c, CI_KEY], ci[c, CI_ATTEMPT], li[tk, LI_LEG], dz.q_delays[q, j], j + 1)
+    if a >= 0:
+        queue_remove(ag, q, 0 if (li[tk, LI_KIND] != FRESH and dz.q_prio[q]) else 1, tk, li)
+        connect(ag, tk, a, now, li, ist)
+        resume_now(ag, ist, c)
+    elif j + 1 < dz.q_nd[q]:
+        li[tk, LI_OJ] = j + 1
+        li[tk, LI_OSEQ] = schedule(ev, ist, now + (dz.q_delays[q, j + 1] - dz.q_delays[q, j]), P_ABANDON,
+                                   (tk << EV_BITS) | EV_OVERFLOW)
 
 
 @njit(**_INL)
@@ -738,7 +777,7 @@ def on_staff(dz, ag, ta, sl, ev, ist, now, i):
     if i < dz.n_int:
         t = i * dz.interval
         if t < dz.horizon:
-            schedule(ev, ist, now + (t - now), P_STAFF, (i << 3) | EV_STAFF)
+            schedule(ev, ist, now + (t - now), P_STAFF, (i << EV_BITS) | EV_STAFF)
 
 
 @njit(**_JIT)
@@ -752,7 +791,7 @@ def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
     if k + 1 < dz.ct_max_attempts[ct] and rv.uniform(ck, k, rv.RETRY, 0, 0) < prob:
         delay = extra + ddraw(dm, delay_row, ck, k, purpose, 0)
         if now + delay < dz.horizon:
-            schedule(ev, ist, now + delay, P_ARRIVE, (c << 3) | EV_RETRY)
+            schedule(ev, ist, now + delay, P_ARRIVE, (c << EV_BITS) | EV_RETRY)
             ci[c, CI_RETRY] = 1
 
 
@@ -818,12 +857,14 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             li[tk, LI_AG] = -1
             li[tk, LI_PSEQ] = -1
             li[tk, LI_MESSAGE] = 0
+            li[tk, LI_OSEQ] = -1
+            li[tk, LI_OJ] = 0
             lf[tk, LF_ENTER] = now
             lf[tk, LF_WAIT] = np.nan
             lf[tk, LF_AGENT_END] = np.nan
             lf[tk, LF_TALK] = 0.0
             ci[c, CI_TICKET] = tk
-            a = select_agent(dz, ag, q, ck, k, ci[c, CI_LEG])
+            a = select_agent(dz, ag, q, ck, k, ci[c, CI_LEG], 0.0, 0)
             if a >= 0:
                 connect(ag, tk, a, now, li, ist)
             elif ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0:  # the center has closed: nobody waits
@@ -846,7 +887,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                         p = dz.q_max_wait[q]
                         li[tk, LI_MESSAGE] = 1
                     if math.isfinite(p):
-                        li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << 3) | EV_PATIENCE)
+                        li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << EV_BITS) | EV_PATIENCE)
+                if dz.q_nd[q] > 0:  # overflow: the first delay after which more groups take the caller
+                    li[tk, LI_OSEQ] = schedule(ev, ist, now + dz.q_delays[q, 0], P_ABANDON, (tk << EV_BITS) | EV_OVERFLOW)
                 ci[c, CI_PC] = PC_WAIT
                 return
             lbl = L_ANSWERED
@@ -960,13 +1003,13 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             rel_next = L_ENQUEUE
             lbl = L_RELEASE
         elif lbl == L_YIELD:  # a phase with an agent: resume at its end
-            schedule(ev, ist, y_t, P_DEPART, (c << 3) | EV_RESUME)
+            schedule(ev, ist, y_t, P_DEPART, (c << EV_BITS) | EV_RESUME)
             ci[c, CI_PC] = y_pc
             return
         elif lbl == L_RELEASE:  # the caller leaves agent rel_a, who does rel_acw of after-call work
             cf[c, CF_AGENT_TIME] += now + rel_acw - ag.ag_busy_since[rel_a]
             if rel_acw > 0:
-                schedule(ev, ist, now + rel_acw, P_DEPART, (rel_a << 3) | EV_ACW)
+                schedule(ev, ist, now + rel_acw, P_DEPART, (rel_a << EV_BITS) | EV_ACW)
             else:
                 on_agent_free(records, dz, ag, ta, sl, rel_a, now, ist)
             lbl = rel_next
@@ -1072,8 +1115,8 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
             else:
                 pay = ev.hp[0]
                 ist[IS_HN] = heap_pop_fix(ev.ht, ev.hk, ev.hp, ist[IS_HN])
-                typ = pay & 7
-                pid = pay >> 3
+                typ = pay & EV_MASK
+                pid = pay >> EV_BITS
                 if typ == EV_RESUME:
                     c = pid
                     lbl = sl.ci[c, CI_PC]
@@ -1091,6 +1134,9 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                     continue
                 elif typ == EV_CLOSE:
                     on_close(dz, ag, sl, ist)
+                    continue
+                elif typ == EV_OVERFLOW:
+                    on_overflow(dz, ag, sl, ev, ist, pid, bk & SEQ_MASK, now)
                     continue
                 else:  # EV_RETRY
                     c = on_retry(records, dz, dm, sl, ev, ist, now, pid)

@@ -119,7 +119,7 @@ class Center:
         cls = 0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1
         self.seq += 1
         t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
-        agent = self._select_agent(self.comp.queue_groups[queue], route_u)
+        agent = self._select_agent(queue, 0.0, route_u)
         if agent is not None:
             self._connect(t, agent)
             return t
@@ -129,11 +129,15 @@ class Center:
         bisect.insort(self.queues[queue], (t.key, t))
         return t
 
-    def _select_agent(self, groups: tuple[int, ...], route_u: Callable[[], float] | None) -> Agent | None:
-        """The idle agent who answers, if any: the longest idle of the first group with one (preference), the
-        longest idle of them all (longest_idle), or one drawn uniformly among them all (random: the caller's
-        uniform u picks the int(u·n)-th of the n idle agents, groups in preference order, each longest idle first)."""
-        idle = [self.groups[g].idle for g in groups if self.groups[g].idle]
+    def _select_agent(self, queue: int, waited: float, route_u: Callable[[], float] | None) -> Agent | None:
+        """The idle agent who answers a caller of ``queue`` who has waited ``waited`` (only groups whose overflow
+        delay for the queue is at most that take them), if any: the longest idle of the first group with one
+        (preference), the longest idle of them all (longest_idle), or one drawn uniformly among them all (random:
+        the caller's uniform u picks the int(u·n)-th of the n idle agents, groups in preference order, each longest
+        idle first)."""
+        c = self.comp
+        idle = [self.groups[g].idle for g, after in zip(c.queue_groups[queue], c.queue_groups_after[queue])
+                if after <= waited and self.groups[g].idle]
         if not idle:
             return None
         sel = self.comp.agent_selection
@@ -164,14 +168,29 @@ class Center:
                     t.done.succeed()
             self.queues[q] = keep
 
-    def patience_runs_out(self, t: Ticket) -> None:
-        """The caller hangs up if still waiting: leave the queue."""
-        if t.agent is not None or t.disconnected:
-            return
+    def overflow(self, t: Ticket, j: int, route_u: Callable[[], float]) -> bool:
+        """The caller has waited the queue's j-th overflow delay: more groups may take them now. Returns whether
+        the caller is still waiting (then the next delay, if any, is timed)."""
+        if t.done.triggered:                      # answered, hung up or disconnected meanwhile
+            return False
+        agent = self._select_agent(t.queue, self.comp.queue_delays[t.queue][j], route_u)
+        if agent is None:
+            return True
+        self._unqueue(t)
+        self._connect(t, agent)
+        return False
+
+    def _unqueue(self, t: Ticket) -> None:
         q = self.queues[t.queue]
         i = bisect.bisect_left(q, (t.key,))
         assert q[i][1] is t
         del q[i]
+
+    def patience_runs_out(self, t: Ticket) -> None:
+        """The caller hangs up if still waiting: leave the queue."""
+        if t.agent is not None or t.disconnected:
+            return
+        self._unqueue(t)
         t.done.succeed()
 
     def _connect(self, t: Ticket, agent: Agent) -> None:
@@ -206,22 +225,33 @@ class Center:
     def _next_call(self, agent: Agent) -> None:
         """A free agent takes the head of the first non-empty queue in the group's preference order, or (queue
         choice longest_waiting) the head that has waited longest in its queue, the first listed on a tie."""
-        best = -1
-        for q in self.comp.group_queues[agent.group]:
-            if self.queues[q]:
-                if best < 0:
-                    best = q
-                    if not self.comp.group_longest_waiting[agent.group]:
-                        break
-                elif self.queues[q][0][1].enter < self.queues[best][0][1].enter:
-                    best = q
+        c, now = self.comp, self.env.now
+        best, best_i, best_t = -1, -1, math.inf
+        for q, after in zip(c.group_queues[agent.group], c.group_queues_after[agent.group]):
+            i = self._head(q, after, now)
+            if i >= 0 and (best < 0 or self.queues[q][i][1].enter < best_t):
+                best, best_i, best_t = q, i, self.queues[q][i][1].enter
+                if not c.group_longest_waiting[agent.group]:
+                    break
         if best >= 0:
-            _, t = self.queues[best].pop(0)
+            _, t = self.queues[best].pop(best_i)
             self._connect(t, agent)
             return
         agent.idle_seq = self.idle_seq
         self.idle_seq += 1
         self.groups[agent.group].idle.append(agent)
+
+    def _head(self, q: int, after: float, now: float) -> int:
+        """Position of the caller a group with this overflow delay takes from queue q: the first of the queue
+        (priority class, then FCFS) among the heads of its classes that have waited ``after`` (-1: none)."""
+        seen = -1
+        for i, (key, t) in enumerate(self.queues[q]):
+            if key[0] == seen:
+                continue
+            if after == 0 or t.enter + after <= now:
+                return i
+            seen = key[0]
+        return -1
 
     # -- staffing
     def _staffed_mark(self, grp: Group) -> None:
@@ -314,6 +344,15 @@ class SimpyModel:
         self.closed = True
         self.center.disconnect_waiting()
 
+    def _time_overflow(self, caller: Caller, k: int, t: Ticket, j: int) -> None:
+        """Time the j-th overflow delay of the caller's queue (after the previous one, or after joining)."""
+        delays = self.comp.queue_delays[t.queue]
+        if j < len(delays):
+            def fire(_e):
+                if self.center.overflow(t, j, lambda: caller.uniform(k, rv.ROUTE, t.leg, j + 1)):
+                    self._time_overflow(caller, k, t, j + 1)
+            Step(self.env, delays[j] - (delays[j - 1] if j else 0.0), P_ABANDON).callbacks.append(fire)
+
     def free_line(self) -> None:
         self.lines -= 1
 
@@ -350,7 +389,7 @@ class SimpyModel:
         holder_acw = 0.0
         while True:
             ticket = center.enqueue(rec, queue, kind, leg, may_wait=not (self.closed and holder is None),
-                                    route_u=lambda: caller.uniform(k, rv.ROUTE, leg))
+                                    route_u=lambda: caller.uniform(k, rv.ROUTE, leg, 0))
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
                 if not ticket.disconnected:
@@ -360,6 +399,7 @@ class SimpyModel:
                     if math.isfinite(patience):
                         Step(env, patience, P_ABANDON).callbacks.append(
                             lambda _e, t=ticket: center.patience_runs_out(t))
+                    self._time_overflow(caller, k, ticket, 0)
                     yield ticket.done                              # on hold with an agent: never abandons
                 if ticket.agent is None:                           # left unanswered: closed, a message, or hung up
                     outcome = DISCONNECTED if ticket.disconnected else MESSAGE if ticket.message else ABANDONED
