@@ -248,6 +248,9 @@ class Design(_Model):
     trunk_lines: Annotated[int, BeforeValidator(not_a_boolean)] | None = Field(
         default=None, ge=1, le=MAX_TOTAL_AGENTS,
         description="telephone lines: a contact finding them all busy is blocked; a line is held from arrival to leaving")
+    call_type_priority: dict[Label, Annotated[int, BeforeValidator(not_a_boolean), Field(ge=1, le=MAX_NAMES)]] = Field(
+        default={}, max_length=MAX_NAMES,
+        description="priority level of call types in every queue: 1 first; call types not listed come last")
     agent_selection: Literal["preference", "longest_idle", "random"] = Field(
         default="preference", description="which idle agent answers a caller joining a queue")
     staffing_scale: Float = Field(default=1.0, ge=0.0, le=MAX_MULTIPLIER,

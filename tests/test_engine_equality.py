@@ -300,6 +300,8 @@ def centers(draw) -> dict:
         design["trunk_lines"] = draw(st.integers(1, 12))
     if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected
         design["at_closing"] = "disconnect"
+    if len(call_types) > 1 and draw(st.booleans()):   # call-type priorities in every queue
+        design["call_type_priority"] = {"c1": 1}
     design["agent_selection"] = draw(st.sampled_from(["preference", "preference", "longest_idle", "random"]))
     for g in groups.values():           # a freed agent's choice among its queues
         if len(g["queues"]) > 1 and draw(st.booleans()):

@@ -168,3 +168,30 @@ def test_overflow_after_a_delay():
     legs = ccsim.simulate(overflow_center(None), reps=1, seed=6, keep_calls=True).legs
     q = legs[(legs["queue"] == "q") & (legs["group"] == "generalists")]
     assert (q["wait"] < 30.0).sum() > 100                       # the check can fail: without the delay, at once
+
+
+def overtaken_vips(sc: ccsim.Scenario, engine: str) -> tuple[int, int, float]:
+    """Regular callers answered while a VIP was waiting, regular callers who waited, and the ratio of mean waits."""
+    c = ccsim.simulate(sc, reps=1, seed=8, keep_calls=True, engine=engine).calls
+    vip = c["call_type"].to_numpy() == "vip"
+    enter, wait = c["arrival"].to_numpy(), c["wait"].to_numpy()   # no IVR: the queue is reached at arrival
+    waited = ~vip & (wait > 0)
+    n = sum(bool(((enter[vip] < x) & (enter[vip] + wait[vip] > x)).any()) for x in (enter + wait)[waited])
+    return n, int(waited.sum()), float(wait[vip].mean() / wait[~vip].mean())
+
+
+def test_call_type_priority_serves_the_higher_level_first():
+    d = {
+        "name": "priority", "horizon": 20_000.0, "interval": 20_000.0, "max_drain": 36_000.0,
+        "demand": {"skills": ["s"], "work": {"s": {"talk": {"dist": "exponential", "mean": 100}}},
+                   "call_types": {"regular": {"arrival_rate": 0.02, "needs": ["s"]},
+                                  "vip": {"arrival_rate": 0.01, "needs": ["s"]}}},
+        "design": {"call_type_priority": {"vip": 1}, "queues": {"q": {}}, "routes": {"s": "q"},
+                   "groups": {"g": {"skills": ["s"], "queues": ["q"], "staffing": 3}}},
+    }
+    for engine in ("simpy", "numba"):
+        n, waited, ratio = overtaken_vips(ccsim.scenario_from_dict(d), engine)
+        assert waited > 100 and n == 0 and ratio < 0.25
+    d["design"]["call_type_priority"] = {}
+    n, waited, ratio = overtaken_vips(ccsim.scenario_from_dict(d), "numba")
+    assert n > 50 and ratio > 0.5             # the check can fail: FCFS lets regular callers go ahead

@@ -56,6 +56,7 @@ class Compiled:
     queue_groups_after: tuple[tuple[float, ...], ...]  # as queue_groups: the same delays, by queue
     queue_delays: tuple[tuple[float, ...], ...]        # each queue's distinct positive delays, increasing
     agent_selection: int         # SELECT_PREFERENCE, SELECT_LONGEST_IDLE or SELECT_RANDOM
+    ct_rank: np.ndarray          # (C,) int: rank of the call type's priority level (0 first), for queue classes
     group_longest_waiting: np.ndarray  # (G,) bool: a freed agent takes the longest-waiting head of its queues
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
     queue_max_wait: np.ndarray   # (Q,) seconds before a caller leaves for a message (inf: never)
@@ -83,6 +84,12 @@ class Compiled:
             if start <= t < end:
                 share = max(share, s)
         return share
+
+
+def priority_ranks(levels: list[int | None]) -> np.ndarray:
+    """Call types' priority levels (None: not listed, after every listed level) as ranks 0, 1, ..."""
+    order = sorted({x for x in levels if x is not None})
+    return np.array([order.index(x) if x is not None else len(order) for x in levels], dtype=np.int64)
 
 
 def compile_scenario(sc: Scenario) -> Compiled:
@@ -126,6 +133,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         queue_groups_after=queue_groups_after,
         queue_delays=tuple(tuple(sorted({t for t in a if t > 0})) for a in queue_groups_after),
         agent_selection=SELECTIONS.index(g.agent_selection),
+        ct_rank=priority_ranks([g.call_type_priority.get(n) for n in d.call_types]),
         group_longest_waiting=np.array([gr.queue_choice == "longest_waiting" for gr in g.groups.values()], dtype=bool),
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
         queue_max_wait=np.array([np.inf if q.max_wait is None else q.max_wait for q in g.queues.values()]),

@@ -99,7 +99,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         speed=_c(comp.speed), gq=gq, gq_n=gq_n, qg=qg, qg_n=qg_n,
         gq_after=_padded_f(comp.group_queues_after), qg_after=_padded_f(comp.queue_groups_after),
         q_delays=_padded_f(comp.queue_delays), q_nd=np.array([len(x) for x in comp.queue_delays], dtype=np.int64),
-        agent_sel=int(comp.agent_selection), g_lw=_c(comp.group_longest_waiting, np.bool_), q_prio=_c(comp.queue_priority, np.bool_),
+        agent_sel=int(comp.agent_selection), ct_rank=_c(comp.ct_rank, np.int64),
+        n_cls=2 * (int(comp.ct_rank.max(initial=0)) + 1), g_lw=_c(comp.group_longest_waiting, np.bool_), q_prio=_c(comp.queue_priority, np.bool_),
         q_max_wait=_c(comp.queue_max_wait),
         route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
         route_warm=_c(comp.route_warm, np.bool_), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
@@ -155,7 +156,8 @@ def fast_path_applies(comp: Compiled) -> bool:
     redials or calls back, laws the same in every period: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close
-            or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)):
+            or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
+            or comp.ct_rank.max(initial=0) > 0):
         return False
     staff = comp.staffing[0]
     if staff[0] <= 0 or (staff != staff[0]).any():

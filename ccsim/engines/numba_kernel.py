@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -245,9 +245,16 @@ def ddraw(dm, m, ck, attempt, purpose, index):
 
 # ---------------------------------------------------------------------------- agents and queues
 @njit(**_INL)
+def ticket_cls(dz, q, kind, ct):
+    """A waiting caller's class in queue q (Center.enqueue): the call type's priority rank, then transferred or
+    handed-off callers before fresh ones if the queue says so; FCFS within a class."""
+    return 2 * dz.ct_rank[ct] + (0 if (kind != FRESH and dz.q_prio[q]) else 1)
+
+
+@njit(**_INL)
 def queue_push(ag, q, cls, tk, li):
     """The caller joins the back of its priority class in queue q (a doubly linked list of tickets)."""
-    x = 2 * q + cls
+    x = q * (ag.q_head.shape[0] // ag.q_live.shape[0]) + cls
     t = ag.q_tail[x]
     li[tk, LI_PREV] = t
     li[tk, LI_NEXT] = -1
@@ -262,7 +269,7 @@ def queue_push(ag, q, cls, tk, li):
 @njit(**_INL)
 def queue_remove(ag, q, cls, tk, li):
     """A waiting caller hangs up: unlink the ticket."""
-    x = 2 * q + cls
+    x = q * (ag.q_head.shape[0] // ag.q_live.shape[0]) + cls
     p = li[tk, LI_PREV]
     n = li[tk, LI_NEXT]
     if p < 0:
@@ -279,8 +286,9 @@ def queue_remove(ag, q, cls, tk, li):
 @njit(**_INL)
 def queue_pop(ag, q, li):
     """The head of queue q: priority class 0 first, FCFS within a class."""
-    for cls in range(2):
-        x = 2 * q + cls
+    n_cls = ag.q_head.shape[0] // ag.q_live.shape[0]
+    for cls in range(n_cls):
+        x = q * n_cls + cls
         h = ag.q_head[x]
         if h >= 0:
             n = li[h, LI_NEXT]
@@ -330,8 +338,8 @@ def next_call(dz, ag, a, g, now, li, lf, ist):
             tau = dz.gq_after[g, j]  # overflow: only callers who have waited this long (heads of each class)
             h = -1
             cls = 0
-            for x in range(2):
-                hx = ag.q_head[2 * q + x]
+            for x in range(dz.n_cls):
+                hx = ag.q_head[q * dz.n_cls + x]
                 if hx >= 0 and (tau == 0.0 or lf[hx, LF_ENTER] + tau <= now):
                     h = hx
                     cls = x
@@ -419,7 +427,7 @@ def on_overflow(dz, ag, sl, ev, ist, tk, seq, now):
     c = li[tk, LI_CONTACT]
     a = select_agent(dz, ag, q, ci[c, CI_KEY], ci[c, CI_ATTEMPT], li[tk, LI_LEG], dz.q_delays[q, j], j + 1)
     if a >= 0:
-        queue_remove(ag, q, 0 if (li[tk, LI_KIND] != FRESH and dz.q_prio[q]) else 1, tk, li)
+        queue_remove(ag, q, ticket_cls(dz, q, li[tk, LI_KIND], ci[c, CI_CALL_TYPE]), tk, li)
         connect(ag, tk, a, now, li, ist)
         resume_now(ag, ist, c)
     elif j + 1 < dz.q_nd[q]:
@@ -745,7 +753,7 @@ def on_patience(dz, ag, sl, ist, tk, seq):
     if li[tk, LI_STATE] == T_WAITING and li[tk, LI_PSEQ] == seq:
         li[tk, LI_STATE] = T_MESSAGE if li[tk, LI_MESSAGE] else T_DEAD
         q = li[tk, LI_QUEUE]
-        queue_remove(ag, q, 0 if (li[tk, LI_KIND] != FRESH and dz.q_prio[q]) else 1, tk, li)
+        queue_remove(ag, q, ticket_cls(dz, q, li[tk, LI_KIND], sl.ci[li[tk, LI_CONTACT], CI_CALL_TYPE]), tk, li)
         resume_now(ag, ist, li[tk, LI_CONTACT])
 
 
@@ -756,8 +764,8 @@ def on_close(dz, ag, sl, ist):
     li = sl.li
     ist[IS_CLOSED] = 1
     for q in range(ag.q_live.shape[0]):
-        for cls in range(2):
-            tk = ag.q_head[2 * q + cls]
+        for cls in range(dz.n_cls):
+            tk = ag.q_head[q * dz.n_cls + cls]
             while tk >= 0:
                 nxt = li[tk, LI_NEXT]
                 if li[tk, LI_KIND] != HANDOFF:
@@ -839,7 +847,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         elif lbl == L_ENQUEUE:  # a queue leg opens (Center.enqueue, SimpyModel._leg_open)
             q = ci[c, CI_QUEUE]
             kind = ci[c, CI_KIND]
-            cls = 0 if (kind != FRESH and dz.q_prio[q]) else 1
+            cls = ticket_cls(dz, q, kind, ct)
             old = ci[c, CI_TICKET]
             if not records and old >= 0:  # the previous leg's slot is free now
                 free_leg(sl, ist, old)
@@ -1240,8 +1248,9 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         # instant events: each agent and each contact at most once (closing disconnects every waiting contact)
         idle_head=np.zeros(G, np.int64), idle_n=np.zeros(G, np.int64), ag_idle_seq=np.zeros(A, np.int64),
         micro=np.zeros(A + 8 + (4 if small else max(cap_contacts, 16)), np.int64),
-        # queues: two FIFO doubly linked lists (priority classes) per queue, through the ticket (leg) rows
-        q_head=np.full(2 * Q, -1, np.int64), q_tail=np.full(2 * Q, -1, np.int64), q_live=np.zeros(Q, np.int64))
+        # queues: a FIFO doubly linked list per class (ticket_cls) of each queue, through the ticket (leg) rows
+        q_head=np.full(dz.n_cls * Q, -1, np.int64), q_tail=np.full(dz.n_cls * Q, -1, np.int64),
+        q_live=np.zeros(Q, np.int64))
     ta = _new_tally(dz, n_legs if not records else 1)
     cap_c, cap_l, cap_h = (4, 4, 16) if small else (max(cap_contacts, 16), max(cap_legs, 16), 1024)
     sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),

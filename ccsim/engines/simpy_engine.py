@@ -116,7 +116,8 @@ class Center:
         """The caller joins ``queue`` (FCFS within priority class); taken at once if an agent is idle (chosen by the
         design's agent selection; ``route_u`` gives the caller's uniform for a random choice). If nobody is
         idle and the caller may not wait (the center has closed), the ticket is disconnected at once."""
-        cls = 0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1
+        # the call type's priority rank first, then transferred before fresh (if the queue says so), then FCFS
+        cls = 2 * int(self.comp.ct_rank[contact.call_type]) + (0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1)
         self.seq += 1
         t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
         agent = self._select_agent(queue, 0.0, route_u)
