@@ -245,6 +245,8 @@ class Design(_Model):
     deflections: list[Deflection] = Field(default=[], max_length=MAX_ROWS)
     at_closing: Literal["serve", "disconnect"] = Field(
         default="serve", description="callers still waiting in a queue at the horizon are served, or disconnected")
+    when_unstaffed: Literal["wait", "disconnect"] = Field(
+        default="wait", description="callers waiting in a queue whose last scheduled agent leaves wait, or are disconnected")
     trunk_lines: Annotated[int, BeforeValidator(not_a_boolean)] | None = Field(
         default=None, ge=1, le=MAX_TOTAL_AGENTS,
         description="telephone lines: a contact finding them all busy is blocked; a line is held from arrival to leaving")

@@ -298,6 +298,8 @@ def centers(draw) -> dict:
         design["deflections"] = [{"start": 0.0, "end": horizon / 2, "share": draw(st.sampled_from([0.2, 0.5]))}]
     if draw(st.integers(0, 2)) == 0:   # few lines: busy signals, lines freed at the same instants as arrivals
         design["trunk_lines"] = draw(st.integers(1, 12))
+    if draw(st.integers(0, 2)) == 0:   # callers of a queue whose last agent leaves are disconnected
+        design["when_unstaffed"] = "disconnect"
     if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected
         design["at_closing"] = "disconnect"
     if len(call_types) > 1 and draw(st.booleans()):   # call-type priorities in every queue

@@ -195,3 +195,31 @@ def test_call_type_priority_serves_the_higher_level_first():
     d["design"]["call_type_priority"] = {}
     n, waited, ratio = overtaken_vips(ccsim.scenario_from_dict(d), "numba")
     assert n > 50 and ratio > 0.5             # the check can fail: FCFS lets regular callers go ahead
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_when_unstaffed_disconnect_clears_a_queue_whose_last_agent_left(engine):
+    """Staff 4 then 0: the callers waiting when the shift ends are disconnected, and so are those waiting when a
+    busy agent finishing after the shift goes home; callers reaching the empty queue later wait (and hang up)."""
+    d = {
+        "name": "unstaffed", "horizon": 3600.0, "interval": 1800.0, "max_drain": 3600.0,
+        "demand": {"skills": ["s"], "work": {"s": {"talk": {"dist": "exponential", "mean": 200}}},
+                   "call_types": {"x": {"arrival_rate": 0.03, "needs": ["s"],
+                                        "patience": {"dist": "exponential", "mean": 300}}}},
+        "design": {"when_unstaffed": "disconnect", "queues": {"q": {}}, "routes": {"s": "q"},
+                   "groups": {"g": {"skills": ["s"], "queues": ["q"], "staffing": [4, 0]}}},
+    }
+    reps = range(20)
+    res = ccsim.simulate(ccsim.scenario_from_dict(d), reps=len(reps), seed=9, keep_calls=True, engine=engine)
+    c, legs = res.calls, res.legs
+    gone = c[c["outcome"] == "disconnected"]
+    assert (gone["end"] == 1800.0).sum() > 20 and (gone["end"] > 1800.0).sum() > 20   # both ways happen
+    for rep, cr in gone.groupby("rep"):
+        ends = legs[(legs["rep"] == rep) & (legs["agent_end"] > 1800)]["agent_end"].to_numpy()
+        for t in cr["end"]:   # at the end of the shift, or when a busy agent went home
+            assert t == 1800.0 or np.isclose(ends, t, rtol=0, atol=1e-9).any()
+    later = c[c["arrival"] > 1800 + 1e-9]
+    assert (later["outcome"] == "abandoned").sum() > 0    # not disconnected on arrival
+    d["design"]["when_unstaffed"] = "wait"
+    c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=len(reps), seed=9, keep_calls=True, engine=engine).calls
+    assert (c["outcome"] == "disconnected").sum() == 0

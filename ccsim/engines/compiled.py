@@ -42,6 +42,7 @@ class Compiled:
     ivr_time: float
     trunk_lines: int             # telephone lines (0: as many as needed)
     disconnect_at_close: bool    # callers waiting at the horizon are disconnected
+    disconnect_unstaffed: bool   # callers waiting in a queue whose last scheduled agent leaves are disconnected
     transfer_time: float
     reexplain_time: float
     handoff_time: float
@@ -123,7 +124,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         horizon=sc.horizon, warmup=sc.warmup, interval=sc.interval, n_intervals=n_int,
         end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
         ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0),
-        disconnect_at_close=g.at_closing == "disconnect", transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
+        disconnect_at_close=g.at_closing == "disconnect",
+        disconnect_unstaffed=g.when_unstaffed == "disconnect", transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
         handoff_time=g.handoff_time,
         survey_time=g.survey.seconds if g.survey else 0.0,
         survey_take_rate=g.survey.take_rate if g.survey else 0.0,

@@ -92,7 +92,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         horizon=float(comp.horizon), warmup=float(comp.warmup), interval=float(comp.interval),
         n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold),
         ivr_time=float(comp.ivr_time), trunk_lines=int(comp.trunk_lines),
-        disconnect_at_close=bool(comp.disconnect_at_close), transfer_time=float(comp.transfer_time),
+        disconnect_at_close=bool(comp.disconnect_at_close), disconnect_unstaffed=bool(comp.disconnect_unstaffed), transfer_time=float(comp.transfer_time),
         reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),
         survey_time=float(comp.survey_time), survey_take_rate=float(comp.survey_take_rate),
         resolution_factor=float(comp.resolution_factor), cold_factor=float(comp.cold_factor),

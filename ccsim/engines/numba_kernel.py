@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -475,6 +475,8 @@ def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
     if ag.gr_leaving[g] > 0:
         ag.gr_leaving[g] -= 1
         leave(dz, ag, ta, g, a, now)
+        if dz.disconnect_unstaffed and ag.gr_present[g] - ag.gr_leaving[g] == 0:
+            clear_unstaffed(dz, ag, sl, ist, g)
         return
     next_call(dz, ag, a, g, now, sl.li, sl.lf, ist)
 
@@ -761,26 +763,58 @@ def on_patience(dz, ag, sl, ist, tk, seq):
 def on_close(dz, ag, sl, ist):
     """The center closes (at_closing = "disconnect"): every caller waiting in a queue, but those held by an
     agent in a warm handoff, is disconnected, queue by queue, priority class then FCFS (SimpyModel.closing)."""
-    li = sl.li
     ist[IS_CLOSED] = 1
     for q in range(ag.q_live.shape[0]):
-        for cls in range(dz.n_cls):
-            tk = ag.q_head[q * dz.n_cls + cls]
-            while tk >= 0:
-                nxt = li[tk, LI_NEXT]
-                if li[tk, LI_KIND] != HANDOFF:
-                    queue_remove(ag, q, cls, tk, li)
-                    li[tk, LI_STATE] = T_DISCONNECTED
-                    resume_now(ag, ist, li[tk, LI_CONTACT])
-                tk = nxt
+        clear_queue(dz, ag, sl, ist, q)
+
+
+@njit(**_JIT)
+def clear_queue(dz, ag, sl, ist, q):
+    """Every caller waiting in queue q, but those held by an agent in a warm handoff, is disconnected, priority
+    class then FCFS (Center.disconnect_waiting)."""
+    li = sl.li
+    for cls in range(dz.n_cls):
+        tk = ag.q_head[q * dz.n_cls + cls]
+        while tk >= 0:
+            nxt = li[tk, LI_NEXT]
+            if li[tk, LI_KIND] != HANDOFF:
+                queue_remove(ag, q, cls, tk, li)
+                li[tk, LI_STATE] = T_DISCONNECTED
+                resume_now(ag, ist, li[tk, LI_CONTACT])
+            tk = nxt
+
+
+@njit(**_JIT)
+def clear_unstaffed(dz, ag, sl, ist, dropped):
+    """when_unstaffed = "disconnect": the queues (in queue order) taken by group ``dropped`` and left without a
+    scheduled agent in any group are cleared (Center.unstaffed)."""
+    for q in range(ag.q_live.shape[0]):
+        mine = False
+        for j in range(dz.gq_n[dropped]):
+            if dz.gq[dropped, j] == q:
+                mine = True
+        if not mine or ag.q_live[q] == 0:
+            continue
+        empty = True
+        for j in range(dz.qg_n[q]):
+            g = dz.qg[q, j]
+            if ag.gr_present[g] - ag.gr_leaving[g] > 0:
+                empty = False
+        if empty:
+            clear_queue(dz, ag, sl, ist, q)
 
 
 @njit(**_JIT)
 def on_staff(dz, ag, ta, sl, ev, ist, now, i):
-    """Interval ``i`` starts: every group's staffing changes; the next change is scheduled
-    (SimpyModel.staffing)."""
-    for g in range(dz.speed.shape[0]):
+    """Interval ``i`` starts: every group's staffing changes (with when_unstaffed = "disconnect", queues whose
+    last agent left are cleared); the next change is scheduled (SimpyModel.staffing)."""
+    G = dz.speed.shape[0]
+    for g in range(G):
         set_staffing(dz, ag, ta, sl, g, dz.staffing[g, i], now, ist)
+    if dz.disconnect_unstaffed:  # groups whose last scheduled agent just left (scheduled = the staffing)
+        for g in range(G):
+            if i > 0 and dz.staffing[g, i - 1] > 0 and dz.staffing[g, i] == 0:
+                clear_unstaffed(dz, ag, sl, ist, g)
     i += 1
     if i < dz.n_int:
         t = i * dz.interval

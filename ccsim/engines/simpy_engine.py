@@ -156,10 +156,11 @@ class Center:
             m -= len(d)
         raise AssertionError("unreachable")
 
-    def disconnect_waiting(self) -> None:
-        """The center closes: every caller waiting in a queue, but those held by an agent (warm handoff), hangs
-        up, queue by queue in queue order (priority class, then FCFS)."""
-        for q, waiting in enumerate(self.queues):
+    def disconnect_waiting(self, queues: range | list[int] | None = None) -> None:
+        """The center closes (or these queues lost their last agent): every caller waiting in a queue, but those held
+        by an agent (warm handoff), hangs up, queue by queue in queue order (priority class, then FCFS)."""
+        for q in range(len(self.queues)) if queues is None else queues:
+            waiting = self.queues[q]
             keep = []
             for key, t in waiting:
                 if t.kind == HANDOFF:
@@ -220,6 +221,8 @@ class Center:
         if grp.leaving > 0:  # a shift ended while this agent was busy: they go home now
             grp.leaving -= 1
             self._leave(grp, agent)
+            if self.comp.disconnect_unstaffed and grp.scheduled == 0:
+                self.disconnect_waiting(self.unstaffed(agent.group))
             return
         self._next_call(agent)
 
@@ -258,6 +261,11 @@ class Center:
     def _staffed_mark(self, grp: Group) -> None:
         self.clock.add_staffed(grp.index, grp.since, self.env.now, grp.present)
         grp.since = self.env.now
+
+    def unstaffed(self, group: int) -> list[int]:
+        """The queues, in queue order, taken by ``group`` and left without a scheduled agent in any group."""
+        c = self.comp
+        return [q for q in sorted(c.group_queues[group]) if all(self.groups[g].scheduled == 0 for g in c.queue_groups[q])]
 
     def _leave(self, grp: Group, agent: Agent) -> None:
         self._staffed_mark(grp)
@@ -316,8 +324,12 @@ class SimpyModel:
             if t >= c.horizon:
                 break
             yield Step(self.env, t - self.env.now, P_STAFF)
+            before = [self.center.groups[g].scheduled for g in range(len(c.groups))]
             for g in range(len(c.groups)):
                 self.center.set_staffing(g, int(c.staffing[g, i]))
+            for g in range(len(c.groups)):              # the last scheduled agent of a group left: its queues
+                if c.disconnect_unstaffed and before[g] > 0 and self.center.groups[g].scheduled == 0:
+                    self.center.disconnect_waiting(self.center.unstaffed(g))
 
     def arrivals(self):
         """First contacts, generated one at a time in arrival order (the next caller of every call type is
