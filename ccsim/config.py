@@ -287,6 +287,8 @@ class Scenario(_Model):
                             description="length of a staffing/volume interval (at most MAX_INTERVALS in the horizon)")
     warmup: RunTime = 0.0
     sl_threshold: Seconds = 20.0
+    sl_thresholds: dict[Label, Seconds] = Field(
+        default={}, max_length=MAX_NAMES, description="service-level threshold of some call types (others: sl_threshold)")
     max_drain: RunTime = Field(default=4 * 3600.0, description="time after the horizon to finish calls")
     currency: str = Field(default="", max_length=MAX_CURRENCY, description=(
         "how money is written in the command line's tables, for display only (costs are computed the same): "

@@ -136,6 +136,13 @@ _TERMS = {k.name: tuple((-1.0 if sign == "-" else 1.0, name) for sign, name in r
           for k in REGISTRY.values()}
 
 
+#: the sums of agent time (not attached to a contact)
+AGENT_SUMS = ("busy", "staffed", "cost")
+#: KPIs made of contact sums only: those a call type has (by call type tables)
+CALLER_KPIS = tuple(n for n, k in REGISTRY.items()
+                    if not ({t for _, t in _TERMS[n]} | {k.den}) & set(AGENT_SUMS))
+
+
 def _value(s: Mapping[str, np.ndarray | float], name: str) -> np.ndarray | float:
     """The numerator of KPI ``name`` over the sums."""
     total = 0.0

@@ -12,9 +12,9 @@ import numpy as np
 from .engines.compiled import Compiled
 from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_SUMS, DISCONNECTED, MESSAGE, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                              QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies, agent_sums)
-from .kpis import from_sums, ratio
+from .kpis import CALLER_KPIS, from_sums, ratio
 
-__all__ = ["INTERVAL_KPIS", "WAIT_GRID", "contact_sums", "group_kpis", "interval_kpis", "journey_flows",
+__all__ = ["INTERVAL_KPIS", "WAIT_GRID", "call_type_kpis", "contact_sums", "group_kpis", "interval_kpis", "journey_flows",
            "queue_kpis", "replication_kpis", "tallies", "wait_cdf"]
 
 EPS = 1e-9  # waits within the threshold "up to rounding" (as the kernel)
@@ -65,23 +65,28 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     c, legs = out.contacts, out.legs
     n, Q, G = comp.n_intervals, len(comp.queues), len(comp.groups)
     win = window_mask(c, comp)
-    window = contact_sums({k: a[win] for k, a in c.items()}, comp.sl_threshold)
+    thr = comp.ct_sl[c["call_type"]]                   # each contact's service-level threshold (its call type's)
+    window = contact_sums({k: a[win] for k, a in c.items()}, thr[win])
+    by_type = np.array([[v for v in contact_sums({k: a[win & (c["call_type"] == ct)] for k, a in c.items()},
+                                                  thr[win & (c["call_type"] == ct)]).values()]
+                        for ct in range(len(comp.call_types))]).reshape(len(comp.call_types), len(CONTACT_SUMS))
     # by interval of arrival, every contact
     idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
     ans = c["outcome"] == ANSWERED
     fw = np.where(ans, c["answered_at"] - c["queue_arrival"], 0.0)
     by_interval = np.column_stack([
         _per_bin(idx, n), _per_bin(idx, n, ans.astype(float)), _per_bin(idx, n, (c["outcome"] == ABANDONED) * 1.0),
-        _per_bin(idx, n, (ans & (fw <= comp.sl_threshold + EPS)) * 1.0), _per_bin(idx, n, fw),
+        _per_bin(idx, n, (ans & (fw <= thr + EPS)) * 1.0), _per_bin(idx, n, fw),
         _per_bin(idx, n, c["wait"])]).reshape(n, len(INTERVAL_SUMS))
     # legs of window contacts
     lw = win[legs["contact"]] if legs["contact"].size else np.zeros(0, bool)
     q, lo, w, kind = legs["queue"][lw], legs["outcome"][lw], legs["wait"][lw], legs["kind"][lw]
     g, leg = legs["group"][lw].astype(np.int64), legs["leg"][lw].astype(np.int64)
     la = lo == ANSWERED
+    lthr = thr[legs["contact"][lw]] if lw.size else np.zeros(0)
     by_queue = np.column_stack([
         _per_bin(q, Q), _per_bin(q, Q, la * 1.0), _per_bin(q, Q, (lo == ABANDONED) * 1.0),
-        _per_bin(q, Q, (la & (w <= comp.sl_threshold + EPS)) * 1.0), _per_bin(q, Q, np.where(la, w, 0.0)),
+        _per_bin(q, Q, (la & (w <= lthr + EPS)) * 1.0), _per_bin(q, Q, np.where(la, w, 0.0)),
         _per_bin(q, Q, w), _per_bin(q, Q, (kind == TRANSFER) * 1.0),
         _per_bin(q, Q, (kind == HANDOFF) * 1.0)]).reshape(Q, len(QUEUE_SUMS))
     by_group = _per_bin(g[la], G)
@@ -107,7 +112,7 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     ending = np.where(c["outcome"][tc] == ANSWERED, np.where(c["resolved"][tc], 0, 1), 2)
     flow_end = np.zeros((L, G, len(ENDINGS)))
     np.add.at(flow_end, (leg_o[tail], g_o[tail], ending), 1.0)
-    return Tallies(window=np.array([window[k] for k in CONTACT_SUMS]), by_interval=by_interval, by_queue=by_queue,
+    return Tallies(window=np.array([window[k] for k in CONTACT_SUMS]), by_type=by_type, by_interval=by_interval, by_queue=by_queue,
                    by_group=by_group, wait_hist=hist, flow_in=flow_in, flow_out=flow_out, flow_end=flow_end,
                    busy=out.busy, staffed=out.staffed, busy_window=out.busy_window, staffed_window=out.staffed_window)
 
@@ -147,6 +152,13 @@ def queue_kpis(t: Tallies, comp: Compiled) -> Columns:
     counts = {n: sums[n].astype(np.int64) for n in ("offered", "answered", "abandoned", "transferred_in",
                                                      "handed_off_in")}
     return {"queue": np.asarray(comp.queues, dtype=object), **counts, **k}
+
+
+def call_type_kpis(t: Tallies, comp: Compiled) -> Columns:
+    """By call type: every KPI made of contact sums (service level at the call type's threshold)."""
+    sums = {k: t.by_type[:, j] for j, k in enumerate(CONTACT_SUMS)}
+    return {"call_type": np.asarray(comp.call_types, dtype=object), "sl_threshold": comp.ct_sl.copy(),
+            **from_sums(sums, CALLER_KPIS)}
 
 
 def group_kpis(t: Tallies, comp: Compiled) -> Columns:

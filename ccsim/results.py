@@ -14,13 +14,13 @@ from .engines.compiled import Compiled
 from .engines.output import LEG_KINDS, OUTCOMES, RunOutput
 from .errors import ResultsError
 from .kpis import KPIS, paired_difference, summarize
-from .metrics import group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, wait_cdf
+from .metrics import call_type_kpis, group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, wait_cdf
 from .store import (MANIFEST, PARTS, RESULTS_TABLE, kind_of, now_iso, read_manifest, read_table, scan_parts,
                     write_json, write_table)
 from .version import __version__
 
 #: the tables of a saved run, in the order they are written (calls and legs only when kept)
-RUN_TABLES = ("kpis", "intervals", "queues", "groups", "journeys", "summary", "calls", "legs")
+RUN_TABLES = ("kpis", "intervals", "queues", "groups", "call_types", "journeys", "summary", "calls", "legs")
 
 
 def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
@@ -83,11 +83,18 @@ class Results:
     started: str = ""
     finished: str = ""
     meta: dict = field(default_factory=dict)
-    ccsim_version: str = __version__         # the version that simulated these results
+    ccsim_version: str = __version__
+    call_types: pd.DataFrame = field(default_factory=pd.DataFrame)  # KPIs by call type, per replication         # the version that simulated these results
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """One row per KPI: mean, ci_low, ci_high (Student t over replications)."""
         return summarize(self.kpis, confidence)
+
+    def call_type_summary(self) -> pd.DataFrame:
+        """Mean over replications of every KPI by call type (one row per call type)."""
+        if self.call_types.empty:
+            return self.call_types
+        return self.call_types.drop(columns="rep").groupby("call_type", sort=False).mean()
 
     def interval_summary(self) -> pd.DataFrame:
         """Mean over replications of every interval KPI."""
@@ -144,7 +151,7 @@ class Results:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         tables = {"kpis": self.kpis.reset_index(), "intervals": self.intervals, "queues": self.queues,
-                  "groups": self.groups, "journeys": self.journeys,
+                  "groups": self.groups, "call_types": self.call_types, "journeys": self.journeys,
                   "summary": self.summary().rename_axis("kpi").reset_index(), "calls": self.calls, "legs": self.legs}
         for name, df in tables.items():
             if df is not None:
@@ -165,7 +172,7 @@ class Results:
         return cls(scenario=scenario_from_dict(man["scenario_definition"]), engine=man["engine"], seed=man["seed"],
                    reps=man["reps"], kpis=opt["kpis"].set_index("rep"),
                    intervals=_or(opt["intervals"], empty), queues=_or(opt["queues"], empty),
-                   groups=_or(opt["groups"], empty),
+                   groups=_or(opt["groups"], empty), call_types=_or(opt["call_types"], empty),
                    journeys=_or(opt["journeys"], pd.DataFrame(columns=["rep", "metric", "value"])),
                    calls=opt["calls"], legs=opt["legs"], started=man.get("started", ""),
                    finished=man.get("finished", ""), meta={k: v for k, v in man.items() if k not in known},
@@ -197,6 +204,7 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
     ints: dict[str, list] = {}
     qs: dict[str, list] = {}
     gs: dict[str, list] = {}
+    cts: dict[str, list] = {}
 
     def add(table: dict[str, list], cols: dict[str, np.ndarray], rep: int) -> None:
         n = len(next(iter(cols.values())))
@@ -210,13 +218,14 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
         add(ints, interval_kpis(t, comp), rep)
         add(qs, queue_kpis(t, comp), rep)
         add(gs, group_kpis(t, comp), rep)
+        add(cts, call_type_kpis(t, comp), rep)
         if keep_calls and out is not None:
             calls.append(calls_frame(out, comp, rep))
             legs.append(legs_frame(out, comp, rep))
     return Results(
         scenario=sc, engine=engine, seed=seed, reps=len(kpis),
         kpis=pd.DataFrame(kpis).set_index("rep"),
-        intervals=_table(ints), queues=_table(qs), groups=_table(gs),
+        intervals=_table(ints), queues=_table(qs), groups=_table(gs), call_types=_table(cts),
         journeys=pd.DataFrame(journeys, columns=["rep", "metric", "value"]),
         calls=pd.concat(calls, ignore_index=True) if keep_calls else None,
         legs=pd.concat(legs, ignore_index=True) if keep_calls else None,

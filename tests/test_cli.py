@@ -40,6 +40,16 @@ def test_run_writes_results(tmp_path):
     assert "Service level, first queue (20 s)" in res.stdout and str(out) in res.stdout
 
 
+def test_run_prints_kpis_by_call_type(tmp_path):
+    msk = str(SCENARIOS / "contactcenters" / "simplemsk.toml")
+    res = run_cli("run", msk, "--reps", "2", "--no-calls", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    assert "by call type" in res.stdout and all(f"{t} (20 s)" in res.stdout for t in ("t0", "t1", "t2"))
+    assert (tmp_path / "out" / "call_types.parquet").is_file()
+    one = run_cli("run", ERLANG_A, *SMALL, "--no-calls", "--out", str(tmp_path / "one"))
+    assert "by call type" not in one.stdout          # one call type: the summary says it all
+
+
 def test_run_no_calls_default_out_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = run_cli("run", ERLANG_A, *SMALL, "--no-calls")

@@ -304,6 +304,7 @@ def centers(draw) -> dict:
         design["at_closing"] = "disconnect"
     if len(call_types) > 1 and draw(st.booleans()):   # call-type priorities in every queue
         design["call_type_priority"] = {"c1": 1}
+    demand_thr = {"c0": 10.0} if draw(st.integers(0, 3)) == 0 else {}   # a call type's own SL threshold
     design["agent_selection"] = draw(st.sampled_from(["preference", "preference", "longest_idle", "random"]))
     for g in groups.values():           # a freed agent's choice among its queues
         if len(g["queues"]) > 1 and draw(st.booleans()):
@@ -320,7 +321,7 @@ def centers(draw) -> dict:
             q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
-        "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0,
+        "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0, "sl_thresholds": demand_thr,
         "max_drain": float(draw(st.sampled_from([0, 300, 1800, 14400]))),
         "demand": demand, "design": design,
     }
@@ -341,7 +342,7 @@ def test_generated_centers_identical(data, seed):
 
 def assert_same_tallies(want, got) -> None:
     """Every tally of the KPI tables: counts identical, sums of times equal up to summation order."""
-    for name in ("window", "by_interval", "by_queue", "by_group", "wait_hist", "flow_in", "flow_out", "flow_end",
+    for name in ("window", "by_type", "by_interval", "by_queue", "by_group", "wait_hist", "flow_in", "flow_out", "flow_end",
                  "busy", "staffed", "busy_window", "staffed_window"):
         x, y = getattr(want, name), getattr(got, name)
         assert x.shape == y.shape, f"{name}: {x.shape} vs {y.shape}"

@@ -98,3 +98,35 @@ def test_journey_flows_conserve_callers_and_wait_cdf_is_a_cdf(silo):
     cdf = [v for k, v in j.items() if k.startswith("wait_cdf:")]
     assert all(a <= b for a, b in zip(cdf, cdf[1:])) and 0 < cdf[0] < 1
     assert cdf[0] == pytest.approx(1 - res.kpis["p_wait"].iloc[0])
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_call_type_table_and_thresholds_by_hand(engine):
+    """Results.call_types: each call type's KPIs from its own contacts, its service level at its own threshold;
+    the scenario's service level counts each contact at its call type's threshold."""
+    d = {
+        "name": "types", "horizon": 7200.0, "interval": 1800.0, "max_drain": 3600.0, "warmup": 600.0,
+        "sl_threshold": 30.0, "sl_thresholds": {"vip": 5.0},
+        "demand": {"skills": ["s"], "work": {"s": {"talk": {"dist": "exponential", "mean": 150}}},
+                   "call_types": {"regular": {"arrival_rate": 0.03, "needs": ["s"],
+                                              "patience": {"dist": "exponential", "mean": 120}},
+                                  "vip": {"arrival_rate": 0.01, "needs": ["s"]}}},
+        "design": {"queues": {"q": {}}, "routes": {"s": "q"},
+                   "groups": {"g": {"skills": ["s"], "queues": ["q"], "staffing": 6}}},
+    }
+    res = ccsim.simulate(ccsim.scenario_from_dict(d), reps=3, seed=11, keep_calls=True, engine=engine)
+    c = res.calls
+    c = c[(c["arrival"] >= 600.0) & (c["arrival"] < 7200.0)]
+    thr = np.where(c["call_type"] == "vip", 5.0, 30.0)
+    within = (c["outcome"] == "answered") & (c["first_wait"] <= thr + 1e-9)
+    t = res.call_types.set_index(["rep", "call_type"])
+    for (rep, ct), grp in c.groupby(["rep", "call_type"], observed=True):
+        row = t.loc[(rep, ct)]
+        assert row["offered"] == len(grp) and row["abandoned"] == (grp["outcome"] == "abandoned").sum()
+        assert row["sl_threshold"] == (5.0 if ct == "vip" else 30.0)
+        assert row["service_level"] == pytest.approx(within[grp.index].mean(), abs=1e-12)
+        assert row["asa"] == pytest.approx(grp.loc[grp["outcome"] == "answered", "first_wait"].mean(), rel=1e-9)
+    for rep, grp in c.groupby("rep"):
+        assert res.kpis.loc[rep, "service_level"] == pytest.approx(within[grp.index].mean(), abs=1e-12)
+        assert res.kpis.loc[rep, "offered"] == t.loc[rep]["offered"].sum()
+    assert t["abandoned"].xs("vip", level="call_type").sum() == 0   # vips never hang up

@@ -18,7 +18,7 @@ from centers import build, two_skill_center
 def _same_results(a: Results, b: Results) -> None:
     assert (a.scenario, a.engine, a.seed, a.reps, a.started, a.finished, a.meta, a.ccsim_version) == \
            (b.scenario, b.engine, b.seed, b.reps, b.started, b.finished, b.meta, b.ccsim_version)
-    for name in ("kpis", "intervals", "queues", "groups", "journeys", "calls", "legs"):
+    for name in ("kpis", "intervals", "queues", "groups", "call_types", "journeys", "calls", "legs"):
         x, y = getattr(a, name), getattr(b, name)
         assert (x is None) == (y is None), name
         if x is not None:

@@ -110,6 +110,23 @@ def _summary_table(summary: pd.DataFrame, title: str, thr: float, currency: str 
     return table
 
 
+#: the columns of the command line's table by call type
+TYPE_COLUMNS = ("offered", "service_level", "abandon_rate", "asa", "block_rate", "messages", "disconnected")
+
+
+def _call_type_table(by_type: pd.DataFrame) -> Table:
+    """Mean over replications by call type: offered, service level at the type's threshold, abandonment, ASA,
+    and the other ways callers are lost when they happen."""
+    cols = [c for c in TYPE_COLUMNS if c in ("offered", "service_level", "abandon_rate", "asa") or (by_type[c] > 0).any()]
+    table = Table(title="by call type (mean over replications)")
+    table.add_column("call type")
+    for c in cols:
+        table.add_column(kpis.REGISTRY[c].label.replace(" ({thr} s)", ""), justify="right")
+    for ct, row in by_type.iterrows():
+        table.add_row(f"{ct} ({row['sl_threshold']:g} s)", *(kpis.format(c, row[c]) for c in cols))
+    return table
+
+
 def _next(command: str, *paths: Path | str, err: bool = False) -> None:
     """Print the command to run next (``next: ccsim report results/x``), paths quoted for a shell."""
     typer.echo(f"next: {command} " + " ".join(shlex.quote(str(p)) for p in paths), err=err)
@@ -191,6 +208,8 @@ def run(
         else:
             title = f"{sc.name} · engine {engine} · {reps} reps · seed {seed}"
             Console().print(_summary_table(summary, title, sc.sl_threshold, sc.currency))
+            if len(sc.demand.call_types) > 1:
+                Console().print(_call_type_table(res.call_type_summary()))
         typer.echo(f"wrote results to {path}", err=json_out)
         _next("ccsim report", path, err=json_out)
 

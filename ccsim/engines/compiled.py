@@ -38,6 +38,7 @@ class Compiled:
     n_intervals: int
     end_time: float              # horizon + max_drain: the simulation stops here
     sl_threshold: float
+    ct_sl: np.ndarray            # (C,) service-level threshold of each call type
     # design
     ivr_time: float
     trunk_lines: int             # telephone lines (0: as many as needed)
@@ -123,6 +124,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         skills=skills, queues=queues, groups=groups, call_types=tuple(d.call_types),
         horizon=sc.horizon, warmup=sc.warmup, interval=sc.interval, n_intervals=n_int,
         end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
+        ct_sl=np.array([sc.sl_thresholds.get(n, sc.sl_threshold) for n in d.call_types], dtype=float),
         ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0),
         disconnect_at_close=g.at_closing == "disconnect",
         disconnect_unstaffed=g.when_unstaffed == "disconnect", transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,

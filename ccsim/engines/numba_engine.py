@@ -90,7 +90,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
     g_maxa = (staffing.max(axis=1) + 1) if staffing.size else np.ones(len(comp.groups), np.int64)
     dz = nk.DESIGN(
         horizon=float(comp.horizon), warmup=float(comp.warmup), interval=float(comp.interval),
-        n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold),
+        n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold), ct_sl=_c(comp.ct_sl),
         ivr_time=float(comp.ivr_time), trunk_lines=int(comp.trunk_lines),
         disconnect_at_close=bool(comp.disconnect_at_close), disconnect_unstaffed=bool(comp.disconnect_unstaffed), transfer_time=float(comp.transfer_time),
         reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),
@@ -186,6 +186,6 @@ def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = Fal
         ta = nk.run_fast(dz, dm, n_legs)
     else:
         _, ta, _, _ = nk.run_kernel(False, dz, dm, n_legs, 1024, 1024, small=small)
-    return Tallies(window=ta.kpi, by_interval=ta.by_interval, by_queue=ta.by_queue, by_group=ta.by_group,
+    return Tallies(window=ta.kpi.sum(axis=0), by_type=ta.kpi, by_interval=ta.by_interval, by_queue=ta.by_queue, by_group=ta.by_group,
                    wait_hist=ta.wait_hist, flow_in=ta.flow_in, flow_out=ta.flow_out, flow_end=ta.flow_end,
                    busy=ta.busy, staffed=ta.staffed, busy_window=ta.busy_w, staffed_window=ta.staffed_w)

@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -49,7 +49,7 @@ AGENTS = namedtuple("AGENTS", [
     "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live"])
 SLOTS = namedtuple("SLOTS", ["cf", "ci", "lf", "li", "c_free", "l_free"])
 EVENTS = namedtuple("EVENTS", ["ht", "hk", "hp", "ft", "fk", "fc", "nt", "ns", "nq"])
-TALLY = namedtuple("TALLY", [
+TALLY = namedtuple("TALLY", [  # kpi: (C, N_KPI) the window sums by call type
     "busy", "staffed", "busy_w", "staffed_w", "kpi", "by_interval", "by_queue", "by_group", "wait_hist",
     "flow_in", "flow_out", "flow_end"])
 
@@ -541,7 +541,7 @@ def tally_leg(dz, ta, sl, c, tk):
         g = li[tk, LI_GROUP]
         ta.by_queue[q, BQ_ANSWERED] += 1.0
         ta.by_queue[q, BQ_ANSWERED_WAIT] += w
-        if w <= dz.sl_threshold + EPS:
+        if w <= dz.ct_sl[ci[c, CI_CALL_TYPE]] + EPS:
             ta.by_queue[q, BQ_WITHIN_SL] += 1.0
         ta.by_group[g] += 1.0
         ta.flow_out[leg, q, g] += 1.0
@@ -563,6 +563,8 @@ def tally_contact(dz, ta, sl, c):
     journey_flows)."""
     cf, ci, li = sl.cf, sl.ci, sl.li
     kpi = ta.kpi
+    ct = ci[c, CI_CALL_TYPE]  # the window sums are kept by call type
+    thr = dz.ct_sl[ct] + EPS
     arr = cf[c, CF_ARRIVAL]
     out = ci[c, CI_OUTCOME]
     e = cf[c, CF_END]
@@ -576,7 +578,7 @@ def tally_contact(dz, ta, sl, c):
     if out == ANSWERED:
         bi[i, BI_ANSWERED] += 1.0
         bi[i, BI_FIRST_WAIT] += fw
-        if fw <= dz.sl_threshold + EPS:
+        if fw <= thr:
             bi[i, BI_WITHIN_SL] += 1.0
     elif out == ABANDONED:
         bi[i, BI_ABANDONED] += 1.0
@@ -595,55 +597,55 @@ def tally_contact(dz, ta, sl, c):
         if out == ANSWERED:
             ending = 0 if ci[c, CI_RESOLVED] else 1
         ta.flow_end[li[tk, LI_LEG], li[tk, LI_GROUP], ending] += 1.0
-    kpi[K_OFFERED] += 1.0
+    kpi[ct, K_OFFERED] += 1.0
     handled = ci[c, CI_FIRST_GROUP] >= 0
     first = ci[c, CI_ATTEMPT] == 0
     if out == ANSWERED:
-        kpi[K_ANSWERED] += 1.0
-        kpi[K_FIRST_WAIT] += fw
-        if fw <= dz.sl_threshold + EPS:
-            kpi[K_WITHIN_SL] += 1.0
-        kpi[K_WAIT_ANSWERED] += w
-        if w <= dz.sl_threshold + EPS:
-            kpi[K_WITHIN_SL_CALLER] += 1.0
+        kpi[ct, K_ANSWERED] += 1.0
+        kpi[ct, K_FIRST_WAIT] += fw
+        if fw <= thr:
+            kpi[ct, K_WITHIN_SL] += 1.0
+        kpi[ct, K_WAIT_ANSWERED] += w
+        if w <= thr:
+            kpi[ct, K_WITHIN_SL_CALLER] += 1.0
         if not math.isnan(e):
-            kpi[K_ANSWERED_ENDED] += 1.0
-            kpi[K_TIS_ANSWERED] += e - arr
+            kpi[ct, K_ANSWERED_ENDED] += 1.0
+            kpi[ct, K_TIS_ANSWERED] += e - arr
     elif out == ABANDONED:
-        kpi[K_ABANDONED] += 1.0
+        kpi[ct, K_ABANDONED] += 1.0
         if handled:
-            kpi[K_AAA] += 1.0
+            kpi[ct, K_AAA] += 1.0
         if first:
-            kpi[K_FIRST_ABANDONED] += 1.0
+            kpi[ct, K_FIRST_ABANDONED] += 1.0
         if not math.isnan(e):
-            kpi[K_ABANDONED_ENDED] += 1.0
-            kpi[K_TIS_ABANDONED] += e - arr
+            kpi[ct, K_ABANDONED_ENDED] += 1.0
+            kpi[ct, K_TIS_ABANDONED] += e - arr
     elif out == BLOCKED:
-        kpi[K_BLOCKED] += 1.0
+        kpi[ct, K_BLOCKED] += 1.0
     elif out == DISCONNECTED:
-        kpi[K_DISCONNECTED] += 1.0
+        kpi[ct, K_DISCONNECTED] += 1.0
     elif out == MESSAGE:
-        kpi[K_MESSAGES] += 1.0
+        kpi[ct, K_MESSAGES] += 1.0
     else:
-        kpi[K_IN_SYSTEM] += 1.0
-    kpi[K_WAIT] += w
+        kpi[ct, K_IN_SYSTEM] += 1.0
+    kpi[ct, K_WAIT] += w
     if w > 0:
-        kpi[K_WAITED] += 1.0
-    kpi[K_TRANSFERS] += ci[c, CI_TRANSFERS]
-    kpi[K_HANDOFFS] += ci[c, CI_HANDOFFS]
-    kpi[K_REEXPL] += ci[c, CI_REEXPL]
+        kpi[ct, K_WAITED] += 1.0
+    kpi[ct, K_TRANSFERS] += ci[c, CI_TRANSFERS]
+    kpi[ct, K_HANDOFFS] += ci[c, CI_HANDOFFS]
+    kpi[ct, K_REEXPL] += ci[c, CI_REEXPL]
     if first:
-        kpi[K_FIRST] += 1.0
+        kpi[ct, K_FIRST] += 1.0
         if handled:
-            kpi[K_FIRST_HANDLED] += 1.0
+            kpi[ct, K_FIRST_HANDLED] += 1.0
         if ci[c, CI_RESOLVED]:
-            kpi[K_FIRST_RESOLVED] += 1.0
+            kpi[ct, K_FIRST_RESOLVED] += 1.0
     if not math.isnan(e):
-        kpi[K_ENDED] += 1.0
-        kpi[K_TIS] += e - arr
+        kpi[ct, K_ENDED] += 1.0
+        kpi[ct, K_TIS] += e - arr
     if handled:
-        kpi[K_HANDLED] += 1.0
-        kpi[K_AGENT_TIME] += cf[c, CF_AGENT_TIME]
+        kpi[ct, K_HANDLED] += 1.0
+        kpi[ct, K_AGENT_TIME] += cf[c, CF_AGENT_TIME]
 
 
 # ---------------------------------------------------------------------------- event handlers
@@ -1246,7 +1248,7 @@ def _new_tally(dz: DESIGN, n_legs: int) -> TALLY:
     G, Q, n_int, L = dz.speed.shape[0], dz.qg.shape[0], dz.n_int, n_legs
     return TALLY(
         busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
-        kpi=np.zeros(N_KPI), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
+        kpi=np.zeros((dz.ct_sl.shape[0], N_KPI)), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
         by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
         flow_out=np.zeros((L, Q, G + 4)), flow_end=np.zeros((L, G, 3)))
 

@@ -56,6 +56,7 @@ class Tallies:
     arriving in [warmup, horizon)."""
 
     window: np.ndarray        # (len(CONTACT_SUMS),) window sums
+    by_type: np.ndarray       # (C, len(CONTACT_SUMS)) window sums by call type (service level at its threshold)
     by_interval: np.ndarray   # (n_intervals, len(INTERVAL_SUMS)) by interval of arrival, every contact
     by_queue: np.ndarray      # (Q, len(QUEUE_SUMS)) legs of window contacts by queue
     by_group: np.ndarray      # (G,) legs of window contacts answered by each group
