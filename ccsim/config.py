@@ -156,6 +156,7 @@ class Queue(_Model):
 
     priority_transfers: bool = False
     max_wait: Seconds | None = None  # a caller not held by an agent leaves for a message after waiting this long
+    message_time: Seconds = 0.0      # then spends this long recording it (or hearing an announcement), line held
     groups: list[Label] | None = Field(default=None, max_length=MAX_NAMES,
                                        description="the groups tried first for a caller joining the queue, in order")
 

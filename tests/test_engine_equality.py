@@ -319,6 +319,8 @@ def centers(draw) -> dict:
     for q in queues.values():           # a maximum wait, on the lattice when there is one
         if draw(st.integers(0, 3)) == 0:
             q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))
+            if draw(st.booleans()):
+                q["message_time"] = float(draw(st.sampled_from(phase or [0.0, 30.0])))
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
         "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0, "sl_thresholds": demand_thr,

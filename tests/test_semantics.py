@@ -327,3 +327,11 @@ def test_a_queues_max_wait_sends_callers_to_leave_a_message(engine):
     assert k["messages"] > 0
     assert k["offered"] == (k["answered"] + k["abandoned"] + k["messages"] + k["disconnected"] + k["blocked"]
                             + k["in_system"])
+    # recording the message takes message_time: the caller leaves (and frees their line) that much later
+    c = res.calls[res.calls["outcome"] == "message"]
+    assert np.allclose(c["end"] - c["arrival"] - c["ivr_time"], c["wait"])
+    d["design"]["queues"]["billing"]["message_time"] = 30.0
+    d["design"]["trunk_lines"] = 40
+    again = run(build(d), engine)
+    c2 = again.calls[again.calls["outcome"] == "message"]
+    assert len(c2) > 20 and np.allclose(c2["end"] - c2["arrival"] - c2["ivr_time"], c2["wait"] + 30.0)

@@ -62,6 +62,7 @@ class Compiled:
     group_longest_waiting: np.ndarray  # (G,) bool: a freed agent takes the longest-waiting head of its queues
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
     queue_max_wait: np.ndarray   # (Q,) seconds before a caller leaves for a message (inf: never)
+    queue_message_time: np.ndarray  # (Q,) seconds spent leaving the message, the line held
     route_entry: np.ndarray      # (S,) queue the IVR option leads to
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
@@ -140,6 +141,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         ct_rank=priority_ranks([g.call_type_priority.get(n) for n in d.call_types]),
         group_longest_waiting=np.array([gr.queue_choice == "longest_waiting" for gr in g.groups.values()], dtype=bool),
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
+        queue_message_time=np.array([q.message_time for q in g.queues.values()], dtype=float),
         queue_max_wait=np.array([np.inf if q.max_wait is None else q.max_wait for q in g.queues.values()]),
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),

@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -840,7 +840,7 @@ def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
 
 
 @njit(**_INL)
-def leave_waiting(records, dz, ta, sl, ist, c, tk, outcome, now):
+def leave_waiting(records, dz, ta, sl, ev, ist, c, tk, outcome, now):
     """The caller leaves the queue unanswered (hung up, or disconnected at closing): the leg and the contact end,
     the line is free (SimpyModel.contact's branches after ``yield ticket.done``)."""
     cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
@@ -855,7 +855,12 @@ def leave_waiting(records, dz, ta, sl, ist, c, tk, outcome, now):
     ci[c, CI_OUTCOME] = outcome
     ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
     cf[c, CF_END] = now
-    ist[IS_LINES] -= 1
+    mt = dz.q_message_time[ci[c, CI_QUEUE]] if outcome == MESSAGE else 0.0
+    if mt > 0.0:  # recording the message, the line held
+        cf[c, CF_END] = now + mt
+        schedule(ev, ist, now + mt, P_DEPART, EV_LINE)
+    else:
+        ist[IS_LINES] -= 1
 
 
 @njit(**_INL)
@@ -943,11 +948,11 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 lbl = L_ANSWERED
                 continue
             if li[tk, LI_STATE] == T_DISCONNECTED or li[tk, LI_STATE] == T_MESSAGE:  # closed, or a message
-                leave_waiting(records, dz, ta, sl, ist, c, tk,
+                leave_waiting(records, dz, ta, sl, ev, ist, c, tk,
                               DISCONNECTED if li[tk, LI_STATE] == T_DISCONNECTED else MESSAGE, now)
                 ci[c, CI_PC] = PC_DONE
                 return
-            leave_waiting(records, dz, ta, sl, ist, c, tk, ABANDONED, now)
+            leave_waiting(records, dz, ta, sl, ev, ist, c, tk, ABANDONED, now)
             retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
             ci[c, CI_PC] = PC_DONE
             return

@@ -418,7 +418,12 @@ class SimpyModel:
                     outcome = DISCONNECTED if ticket.disconnected else MESSAGE if ticket.message else ABANDONED
                     self._leg_close(rec, leg_row, ticket, outcome, holder is not None)
                     rec.outcome, rec.last_queue, rec.end = outcome, queue, env.now
-                    self.lines -= 1                                # the line is free
+                    mt = float(c.queue_message_time[queue]) if outcome == MESSAGE else 0.0
+                    if mt > 0:                                     # recording the message, the line held
+                        rec.end = env.now + mt
+                        Step(env, mt, P_DEPART).callbacks.append(lambda _e: self.free_line())
+                    else:
+                        self.lines -= 1                            # the line is free
                     if outcome == ABANDONED:
                         self.redial_maybe(caller, k)
                     return
