@@ -204,7 +204,7 @@ class Route(_Model):
 
     queue: Label
     transfer_queue: Label | None = None  # default: queue
-    mode: Literal["cold", "warm"] | None = None  # default: design.transfer_mode
+    mode: Literal["cold", "warm", "consult"] | None = None  # default: design.transfer_mode
 
     @model_validator(mode="before")
     @classmethod

@@ -154,11 +154,15 @@ def queue_kpis(t: Tallies, comp: Compiled) -> Columns:
     return {"queue": np.asarray(comp.queues, dtype=object), **counts, **k}
 
 
-def call_type_kpis(t: Tallies, comp: Compiled) -> Columns:
-    """By call type: every KPI made of contact sums (service level at the call type's threshold)."""
-    sums = {k: t.by_type[:, j] for j, k in enumerate(CONTACT_SUMS)}
-    return {"call_type": np.asarray(comp.call_types, dtype=object), "sl_threshold": comp.ct_sl.copy(),
-            **from_sums(sums, CALLER_KPIS)}
+def call_type_kpis(by_type: list[np.ndarray], reps: list[int], comp: Compiled) -> Columns:
+    """By call type and replication (the replications' ``Tallies.by_type``, computed at once): every KPI made of
+    contact sums, the service level at the call type's threshold."""
+    C = len(comp.call_types)
+    stacked = np.concatenate(by_type) if by_type else np.zeros((0, len(CONTACT_SUMS)))
+    sums = {k: stacked[:, j] for j, k in enumerate(CONTACT_SUMS)}
+    return {"call_type": np.tile(np.asarray(comp.call_types, dtype=object), len(by_type)),
+            "sl_threshold": np.tile(comp.ct_sl, len(by_type)), **from_sums(sums, CALLER_KPIS),
+            "rep": np.repeat(np.asarray(reps, dtype=np.int64), C)}
 
 
 def group_kpis(t: Tallies, comp: Compiled) -> Columns:

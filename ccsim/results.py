@@ -204,7 +204,8 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
     ints: dict[str, list] = {}
     qs: dict[str, list] = {}
     gs: dict[str, list] = {}
-    cts: dict[str, list] = {}
+    by_type: list[np.ndarray] = []
+    reps: list[int] = []
 
     def add(table: dict[str, list], cols: dict[str, np.ndarray], rep: int) -> None:
         n = len(next(iter(cols.values())))
@@ -218,14 +219,15 @@ def collect(sc: Scenario, comp: Compiled, engine: str, seed: int, outputs, keep_
         add(ints, interval_kpis(t, comp), rep)
         add(qs, queue_kpis(t, comp), rep)
         add(gs, group_kpis(t, comp), rep)
-        add(cts, call_type_kpis(t, comp), rep)
+        by_type.append(t.by_type)
+        reps.append(rep)
         if keep_calls and out is not None:
             calls.append(calls_frame(out, comp, rep))
             legs.append(legs_frame(out, comp, rep))
     return Results(
         scenario=sc, engine=engine, seed=seed, reps=len(kpis),
         kpis=pd.DataFrame(kpis).set_index("rep"),
-        intervals=_table(ints), queues=_table(qs), groups=_table(gs), call_types=_table(cts),
+        intervals=_table(ints), queues=_table(qs), groups=_table(gs), call_types=pd.DataFrame(call_type_kpis(by_type, reps, comp)),
         journeys=pd.DataFrame(journeys, columns=["rep", "metric", "value"]),
         calls=pd.concat(calls, ignore_index=True) if keep_calls else None,
         legs=pd.concat(legs, ignore_index=True) if keep_calls else None,

@@ -275,7 +275,7 @@ def centers(draw) -> dict:
     for i, s in enumerate(skills):
         entry = draw(st.sampled_from(list(queues)))
         r: dict = {"queue": entry, "transfer_queue": f"q{i}"}
-        mode = draw(st.sampled_from([None, "cold", "warm", "warm"]))
+        mode = draw(st.sampled_from([None, "cold", "warm", "warm", "consult"]))
         if mode:
             r["mode"] = mode
         routes[s] = r if (entry != f"q{i}" or mode or draw(st.booleans())) else entry

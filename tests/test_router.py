@@ -223,3 +223,30 @@ def test_when_unstaffed_disconnect_clears_a_queue_whose_last_agent_left(engine):
     d["design"]["when_unstaffed"] = "wait"
     c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=len(reps), seed=9, keep_calls=True, engine=engine).calls
     assert (c["outcome"] == "disconnected").sum() == 0
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_consult_brings_in_an_idle_expert_or_is_skipped(engine):
+    """Route mode consult: an agent reaching a need it cannot serve brings in an idle agent of the route's groups,
+    who serves that need with both on the line, and then goes on; with nobody idle the consult is skipped and
+    the contact ends unresolved. No transfer, no second queue leg."""
+    d = {
+        "name": "consult", "horizon": 14_400.0, "interval": 14_400.0, "max_drain": 3600.0,
+        "demand": {"skills": ["a", "b"], "work": {"a": {"talk": 60, "acw": 10}, "b": {"talk": 90, "acw": 20}},
+                   "call_types": {"x": {"arrival_rate": 0.05, "needs": ["a", "b"], "resolution_prob": 1.0}}},
+        "design": {"queues": {"qa": {}, "qb": {}}, "routes": {"a": "qa", "b": {"queue": "qb", "mode": "consult"}},
+                   "groups": {"front": {"skills": ["a"], "queues": ["qa"], "staffing": 6},
+                              "experts": {"skills": {"b": 1.5}, "queues": ["qb"], "staffing": 1}}},
+    }
+    res = ccsim.simulate(ccsim.scenario_from_dict(d), reps=1, seed=12, keep_calls=True, engine=engine)
+    c = res.calls[res.calls["outcome"] == "answered"]
+    assert (c["legs"] == 1).all() and (c["transfers"] == 0).all() and (c["handoffs"] == 0).all()
+    consulted = np.isclose(c["talk_time"], 60 + 90 / 1.5)
+    skipped = np.isclose(c["talk_time"], 60)
+    assert (consulted | skipped).all() and consulted.sum() > 50 and skipped.sum() > 50
+    assert c["resolved"].to_numpy()[consulted].all() and not c["resolved"].to_numpy()[skipped].any()
+    # agent time: the first agent's talk and ACW, plus the expert's part of the call and its ACW
+    assert np.allclose(c["agent_time"].to_numpy()[consulted], 60 + 10 + 2 * 60 + 20)
+    assert np.allclose(c["agent_time"].to_numpy()[skipped], 70)
+    groups = res.groups.set_index("group")
+    assert groups.loc["experts", "answered"] == 0 and groups.loc["experts", "occupancy"] > 0.3

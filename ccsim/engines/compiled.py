@@ -21,6 +21,8 @@ P_ARRIVE = 3     # a contact arrives, or reaches a queue after the IVR
 # agent selection (design.agent_selection): who answers a caller joining a queue with idle agents
 SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 SELECTIONS = ("preference", "longest_idle", "random")
+#: the route uniform's sub of the random choice of the agent consulted for need j: CONSULT_SUB + j
+CONSULT_SUB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Compiled:
     route_entry: np.ndarray      # (S,) queue the IVR option leads to
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
+    route_consult: np.ndarray    # (S,) bool: consult an idle agent of the transfer queue's groups (else skipped)
     staffing: np.ndarray         # (G, n_intervals) agents on the phones
     cost_per_hour: np.ndarray    # (G,)
     deflections: np.ndarray      # (D, 3) start, end, share
@@ -146,6 +149,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
+        route_consult=np.array([r[2] == "consult" for r in routes], dtype=bool),
         staffing=np.array([gr.staffing_profile(n_int, g.staffing_scale) for gr in g.groups.values()], dtype=np.int64),
         cost_per_hour=np.array([gr.cost_per_hour for gr in g.groups.values()]),
         deflections=np.array([[x.start, x.end, x.share] for x in g.deflections], dtype=float).reshape(-1, 3),

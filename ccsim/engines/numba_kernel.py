@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -74,7 +74,7 @@ FRESH, TRANSFER, HANDOFF = 0, 1, 2
 T_WAITING, T_CONNECTED, T_DEAD, T_DISCONNECTED, T_MESSAGE = 0, 1, 2, 3, 4
 
 # contact program points: the yield points of the SimPy process, and internal labels
-PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE = 0, 1, 2, 3, 4, 5, 6
+PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE, PC_CONSULT = 0, 1, 2, 3, 4, 5, 6, 7
 L_ENQUEUE, L_ANSWERED, L_LOOP, L_AFTER, L_FINISH, L_RELEASE, L_YIELD = 10, 11, 12, 13, 14, 15, 16
 
 # contact float columns (output first, in CONTACT_COLUMNS order of floats)
@@ -85,8 +85,9 @@ N_CF_OUT, N_CF = 9, 11
 (CI_CALLER, CI_ATTEMPT, CI_CALL_TYPE, CI_FIRST_QUEUE, CI_FIRST_GROUP, CI_TRANSFERS, CI_HANDOFFS, CI_REEXPL,
  CI_NLEGS, CI_OUTCOME, CI_LAST_QUEUE, CI_LAST_GROUP, CI_RESOLVED) = range(13)
 (CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT, CI_KEY, CI_ROW, CI_PREV_GROUP,
- CI_RETRY) = range(13, 25)
-N_CI_OUT, N_CI = 13, 25
+ CI_RETRY, CI_EXPERT, CI_SKIPPED) = range(13, 27)
+N_CI_OUT, N_CI = 13, 27
+CONSULT_SUB = 1 << 20  # as ccsim.engines.compiled
 # leg float columns
 LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
 N_LF = 4
@@ -708,6 +709,8 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     ci[c, CI_ROW] = row
     ci[c, CI_PREV_GROUP] = -1
     ci[c, CI_RETRY] = 0
+    ci[c, CI_EXPERT] = -1
+    ci[c, CI_SKIPPED] = 0
     if dz.trunk_lines > 0 and ist[IS_LINES] >= dz.trunk_lines:  # every line busy: a busy signal
         ci[c, CI_OUTCOME] = BLOCKED
         cf[c, CF_END] = now
@@ -1032,6 +1035,25 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 lbl = L_RELEASE
                 continue
             skill = dm.needs[ct, row, need]
+            if dz.route_consult[skill]:  # consult an idle agent of the route's groups, both on the line
+                e = select_agent(dz, ag, dz.route_transfer[skill], ck, k, ci[c, CI_LEG], 0.0, CONSULT_SUB + need)
+                if e < 0:  # nobody free: the consult is skipped, the need is left (the contact is unresolved)
+                    ci[c, CI_SKIPPED] = 1
+                    rel_a = a
+                    rel_acw = cf[c, CF_ACW]
+                    rel_next = L_FINISH
+                    lbl = L_RELEASE
+                    continue
+                ag.ag_busy_since[e] = now  # Center.engage
+                ag.ag_busy[e] = True
+                ag.ag_order[e] = ist[IS_ORDER]
+                ist[IS_ORDER] += 1
+                ag.ag_leg[e] = -1
+                ci[c, CI_EXPERT] = e
+                y_t = now + ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[ag.ag_group[e], skill]
+                y_pc = PC_CONSULT
+                lbl = L_YIELD
+                continue
             ci[c, CI_QUEUE] = dz.route_transfer[skill]
             ci[c, CI_LEG] += 1
             ci[c, CI_PREV_GROUP] = g
@@ -1044,6 +1066,18 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 y_t = now + dz.transfer_time
                 y_pc = PC_TRANSFER
                 lbl = L_YIELD
+        elif lbl == PC_CONSULT:  # the consulted agent served the need: released, with that need's ACW
+            need = ci[c, CI_NEED]
+            e = ci[c, CI_EXPERT]
+            skill = dm.needs[ct, row, need]
+            dt = ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[ag.ag_group[e], skill]
+            cf[c, CF_TALK] += dt
+            lf[ci[c, CI_TICKET], LF_TALK] += dt
+            rel_a = e
+            rel_acw = ddraw(dm, dm.skill_acw[skill, per], ck, k, rv.ACW, need)
+            rel_next = L_LOOP
+            ci[c, CI_NEED] = need + 1
+            lbl = L_RELEASE
         elif lbl == PC_TRANSFER:  # the cold transfer is made: the agent is released, the caller re-queues
             ci[c, CI_TRANSFERS] += 1
             ci[c, CI_KIND] = TRANSFER
@@ -1069,7 +1103,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 cf[c, CF_SURVEY] = dz.survey_time
             p = min(1.0, dz.ct_resolution[ct] * dz.resolution_factor
                     * math.pow(dz.cold_factor, float(ci[c, CI_TRANSFERS])))
-            resolved = rv.uniform(ck, k, rv.RESOLVE, 0, 0) < p
+            resolved = rv.uniform(ck, k, rv.RESOLVE, 0, 0) < p and ci[c, CI_SKIPPED] == 0
             ci[c, CI_RESOLVED] = 1 if resolved else 0
             sv = cf[c, CF_SURVEY]
             cf[c, CF_END] = now + sv

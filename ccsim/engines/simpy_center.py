@@ -170,6 +170,15 @@ class Center:
         self._unqueue(t)
         t.done.succeed()
 
+    def engage(self, queue: int, route_u: Callable[[], float]) -> Agent | None:
+        """An idle agent of the groups taking ``queue`` (picked as for a caller joining it), now busy with a consult,
+        or None if nobody is idle."""
+        agent = self._select_agent(queue, 0.0, route_u)
+        if agent is not None:
+            agent.busy_since = self.env.now
+            self.busy[agent.group, agent.id] = agent
+        return agent
+
     def _connect(self, t: Ticket, agent: Agent) -> None:
         agent.busy_since = self.env.now
         self.busy[agent.group, agent.id] = agent

@@ -17,7 +17,7 @@ import simpy
 
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
-from .compiled import P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
+from .compiled import CONSULT_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
 from .simpy_center import Agent, Center, Step, Ticket
 from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
@@ -144,6 +144,7 @@ class SimpyModel:
         rec.queue_arrival = env.now
         queue = int(c.route_entry[caller.option(k)])
         need, leg, kind = 0, 0, FRESH
+        skipped = False                                            # a consult found nobody free
         holder: Agent | None = None                                # agent holding the caller (warm)
         holder_acw = 0.0
         while True:
@@ -186,15 +187,32 @@ class SimpyModel:
                 rec.reexplanations += 1
             acw = 0.0
             g = agent.group
-            while need < n_needs and c.speed[g, needs[need]] > 0:  # serve every need this agent can
-                talk = caller.talk(k, need, per) / c.speed[g, needs[need]]
+            while need < n_needs:
+                if c.speed[g, needs[need]] > 0:                    # serve every need this agent can
+                    talk = caller.talk(k, need, per) / c.speed[g, needs[need]]
+                    yield Step(env, talk, P_DEPART)
+                    rec.talk_time += talk
+                    self.legs[leg_row][LEG_TALK] += talk
+                    acw += caller.acw(k, need, per)
+                    need += 1
+                    continue
+                skill = int(needs[need])
+                if not c.route_consult[skill]:
+                    break
+                # consult: an idle agent of the route's groups serves this need with both on the line
+                expert = center.engage(int(c.route_transfer[skill]),
+                                       lambda: caller.uniform(k, rv.ROUTE, leg, CONSULT_SUB + need))
+                if expert is None:                                 # nobody free: skipped, the need is left
+                    skipped = True
+                    break
+                talk = caller.talk(k, need, per) / c.speed[expert.group, skill]
                 yield Step(env, talk, P_DEPART)
                 rec.talk_time += talk
                 self.legs[leg_row][LEG_TALK] += talk
-                acw += caller.acw(k, need, per)
+                self._release(rec, expert, caller.acw(k, need, per))   # the expert's ACW of that need
                 need += 1
             rec.last_group = g
-            if need == n_needs:
+            if need == n_needs or skipped:
                 self._release(rec, agent, acw)
                 break
             skill = int(needs[need])                               # the next need is not this agent's
@@ -213,7 +231,7 @@ class SimpyModel:
         if caller.u(k, rv.SURVEY) < c.survey_take_rate:
             rec.survey = c.survey_time
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
-        rec.resolved = bool(caller.u(k, rv.RESOLVE) < p)
+        rec.resolved = bool(caller.u(k, rv.RESOLVE) < p) and not skipped   # a need left unserved: unresolved
         rec.end = done + rec.survey
         if c.trunk_lines:                                          # the line is free after the survey
             if rec.survey > 0:
