@@ -210,6 +210,9 @@ def check_scenario(sc: Scenario) -> None:
     staffed = {gn: max(gr.staffing_profile(n_int, g.staffing_scale)) > 0 for gn, gr in g.groups.items()}
     for s in skills:
         entry, tq, mode = g.route(s)
+        if not g.routes[s].wait and mode != "cold":
+            raise ScenarioError(f"design.routes.{s}.wait", f"wait = false applies to cold transfers, this route is {mode}",
+                                "set mode = \"cold\" or remove wait")
         bad = [gn for gn in serving[tq] if s not in g.groups[gn].speed()]
         if bad:
             raise ScenarioError(f"design.routes.{s}", f"routing loop: callers transferred for {s!r} go to queue {tq!r}, "

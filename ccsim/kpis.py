@@ -61,8 +61,10 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "in_system"),
     Kpi("blocked", "Blocked", "count", -1, "contacts that found every trunk line busy (a busy signal; counted apart "
        "from abandoned)", "blocked"),
-    Kpi("disconnected", "Disconnected at closing", "count", -1, "contacts still waiting in a queue when the center "
-       "closed (`at_closing = \"disconnect\"`), or reaching one after", "disconnected"),
+    Kpi("disconnected", "Disconnected", "count", -1, "contacts disconnected: waiting in a queue when the center "
+       "closed (`at_closing = \"disconnect\"`, and those reaching one after) or when its last agent left "
+       "(`when_unstaffed`), or cold-transferred on a route that may not wait (`wait = false`) with nobody idle",
+       "disconnected"),
     Kpi("messages", "Left a message", "count", 0, "contacts that waited a queue's `max_wait` and left a message "
        "(voicemail) instead", "messages"),
     Kpi("abandon_rate", "Abandonment", "share", -1, "abandoned / offered", "abandoned", "offered",

@@ -278,6 +278,8 @@ def centers(draw) -> dict:
         mode = draw(st.sampled_from([None, "cold", "warm", "warm", "consult"]))
         if mode:
             r["mode"] = mode
+        if mode == "cold" and draw(st.integers(0, 3)) == 0:   # a transfer that may not wait
+            r["wait"] = False
         routes[s] = r if (entry != f"q{i}" or mode or draw(st.booleans())) else entry
     phase = [0.0, unit, 2 * unit] if unit else None
     design = {

@@ -250,3 +250,20 @@ def test_consult_brings_in_an_idle_expert_or_is_skipped(engine):
     assert np.allclose(c["agent_time"].to_numpy()[skipped], 70)
     groups = res.groups.set_index("group")
     assert groups.loc["experts", "answered"] == 0 and groups.loc["experts", "occupancy"] > 0.3
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_a_transfer_that_may_not_wait_is_disconnected_when_nobody_is_idle(engine):
+    from centers import build, two_skill_center
+    d = two_skill_center()
+    d["design"]["groups"]["tech_agents"]["staffing"] = 14
+    d["design"]["routes"]["tech"] = {"queue": "tech", "mode": "cold", "wait": False}
+    legs = ccsim.simulate(build(d), reps=1, seed=13, keep_calls=True, engine=engine).legs
+    tr = legs[legs["kind"] == "transfer"]
+    gone = tr[tr["outcome"] == "disconnected"]
+    assert len(gone) > 20 and (gone["wait"] == 0).all()
+    assert (tr["outcome"].isin(["answered", "disconnected", "in_system"])).all()   # nobody waits, nobody hangs up
+    assert (tr.loc[tr["outcome"] == "answered", "wait"] == 0).all()
+    d["design"]["routes"]["tech"]["wait"] = True
+    legs = ccsim.simulate(build(d), reps=1, seed=13, keep_calls=True, engine=engine).legs
+    assert (legs["outcome"] == "disconnected").sum() == 0 and (legs["wait"] > 0).sum() > 20   # the check can fail

@@ -69,6 +69,7 @@ class Compiled:
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
     route_consult: np.ndarray    # (S,) bool: consult an idle agent of the transfer queue's groups (else skipped)
+    route_nowait: np.ndarray     # (S,) bool: a caller cold-transferred for the skill may not wait (disconnected)
     staffing: np.ndarray         # (G, n_intervals) agents on the phones
     cost_per_hour: np.ndarray    # (G,)
     deflections: np.ndarray      # (D, 3) start, end, share
@@ -150,6 +151,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
         route_consult=np.array([r[2] == "consult" for r in routes], dtype=bool),
+        route_nowait=np.array([not g.routes[s].wait for s in skills], dtype=bool),
         staffing=np.array([gr.staffing_profile(n_int, g.staffing_scale) for gr in g.groups.values()], dtype=np.int64),
         cost_per_hour=np.array([gr.cost_per_hour for gr in g.groups.values()]),
         deflections=np.array([[x.start, x.end, x.share] for x in g.deflections], dtype=float).reshape(-1, 3),

@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_nowait", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -919,7 +919,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             a = select_agent(dz, ag, q, ck, k, ci[c, CI_LEG], 0.0, 0)
             if a >= 0:
                 connect(ag, tk, a, now, li, ist)
-            elif ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0:  # the center has closed: nobody waits
+            elif (ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0) or (
+                    kind == TRANSFER and dz.route_nowait[dm.needs[ct, row, ci[c, CI_NEED]]]):  # closed, or may not wait
                 li[tk, LI_STATE] = T_DISCONNECTED
             else:
                 queue_push(ag, q, cls, tk, li)
@@ -1027,7 +1028,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             a = ci[c, CI_AGENT]
             g = ag.ag_group[a]
             need = ci[c, CI_NEED]
-            ci[c, CI_LAST_GROUP] = g
+            if need == n_needs or not dz.route_consult[dm.needs[ct, row, need]]:
+                ci[c, CI_LAST_GROUP] = g  # as SimPy: when the caller leaves this agent (a consult keeps them)
             if need == n_needs:
                 rel_a = a
                 rel_acw = cf[c, CF_ACW]
@@ -1039,6 +1041,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 e = select_agent(dz, ag, dz.route_transfer[skill], ck, k, ci[c, CI_LEG], 0.0, CONSULT_SUB + need)
                 if e < 0:  # nobody free: the consult is skipped, the need is left (the contact is unresolved)
                     ci[c, CI_SKIPPED] = 1
+                    ci[c, CI_LAST_GROUP] = g
                     rel_a = a
                     rel_acw = cf[c, CF_ACW]
                     rel_next = L_FINISH

@@ -143,12 +143,13 @@ class SimpyModel:
         yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
         rec.queue_arrival = env.now
         queue = int(c.route_entry[caller.option(k)])
-        need, leg, kind = 0, 0, FRESH
+        need, leg, kind, skill = 0, 0, FRESH, -1
         skipped = False                                            # a consult found nobody free
         holder: Agent | None = None                                # agent holding the caller (warm)
         holder_acw = 0.0
         while True:
-            ticket = center.enqueue(rec, queue, kind, leg, may_wait=not (self.closed and holder is None),
+            may_wait = not (self.closed and holder is None) and not (kind == TRANSFER and c.route_nowait[skill])
+            ticket = center.enqueue(rec, queue, kind, leg, may_wait=may_wait,
                                     route_u=lambda: caller.uniform(k, rv.ROUTE, leg, 0))
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:

@@ -89,7 +89,7 @@ def missed_text(targets, thr: str) -> str:
 #: the journey's end nodes, for people
 OUTCOME_WORDS = {"resolved": "Resolved", "unresolved": "Unresolved", "abandoned": "Abandoned",
                  "still waiting": "Still waiting at the end", "still talking": "Still talking at the end",
-                 "disconnected": "Disconnected at closing", "message": "Left a message"}
+                 "disconnected": "Disconnected", "message": "Left a message"}
 #: what each colour of the journey's links means (keys of :data:`~.style.LINK_COLORS`)
 LINK_WORDS = {"routed": "routed to a queue", "answered": "answered by agents",
               "passed": "passed to another queue", "resolved": "resolved", "unresolved": "unresolved",
