@@ -35,7 +35,7 @@ def rich_center() -> dict:
     """A small valid center using nearly every field (half an hour, two call types, warm and cold routes)."""
     return {
         "name": "hostile", "description": "every kind of field", "horizon": 1800.0, "interval": 900.0,
-        "warmup": 300.0, "sl_threshold": 20.0, "max_drain": 1800.0,
+        "warmup": 300.0, "sl_threshold": 20.0, "sl_thresholds": {"simple": 30.0}, "max_drain": 1800.0,
         "demand": {
             "skills": ["billing", "tech"],
             "work": {"billing": {"talk": {"dist": "exponential", "mean": 200}, "acw": 20},
@@ -47,7 +47,8 @@ def rich_center() -> dict:
                           "misroute_prob": 0.1, "resolution_prob": 0.8, "callback_prob": 0.3,
                           "callback_delay": {"dist": "empirical", "values": [60.0, 120.0, 300.0]},
                           "redial_prob": 0.5, "redial_delay": 60, "max_attempts": 3},
-                "simple": {"volume": [20.0, 30.0], "patience": 120,
+                "simple": {"volume": [20.0, 30.0], "patience": {"dist": "weibull", "shape": 0.8, "scale": 100},
+                           "same_patience": True,
                            "needs": [{"p": 0.6, "needs": ["billing"]}, {"p": 0.4, "needs": ["tech"]}]},
             },
             "busyness_cv": 0.2,
@@ -57,7 +58,8 @@ def rich_center() -> dict:
             "name": "silo", "transfer_mode": "cold", "transfer_time": 20, "reexplain_time": 40, "handoff_time": 25,
             "resolution_factor": 1.1, "cold_transfer_resolution_factor": 0.9, "staffing_scale": 1.0,
             "ivr": {"levels": 2, "seconds_per_level": 5.0},
-            "queues": {"billing": {"priority_transfers": True}, "tech": {}},
+            "queues": {"billing": {"priority_transfers": True, "max_wait": 300, "message_time": 20}, "tech": {}},
+            "agent_selection": "longest_idle", "call_type_priority": {"simple": 1}, "when_unstaffed": "disconnect",
             "groups": {"billing_agents": {"skills": ["billing"], "queues": ["billing"], "staffing": [3, 4],
                                           "cost_per_hour": 30.0},
                        "tech_agents": {"skills": {"tech": 1.2}, "queues": ["tech"], "staffing": 5,
@@ -178,6 +180,32 @@ def test_booleans_are_not_numbers(path, value):
     err = error_of(with_(path, value))
     assert err.field.startswith(_field_name(path)), str(err)
     assert "boolean" in str(err) or "valid dictionary" in str(err)  # a bare boolean is not a distribution either
+
+
+@pytest.mark.parametrize("path, value, field", [
+    ("design.agent_selection", "fastest", "design.agent_selection"),
+    ("design.queues.tech.groups", ["nobody"], "design.queues.tech.groups"),
+    ("design.queues.tech.groups", ["billing_agents"], "design.queues.tech.groups"),
+    ("design.queues.tech.groups", ["tech_agents", "tech_agents"], "design.queues.tech.groups"),
+    ("design.groups.tech_agents.overflow_after", {"billing": 30}, "design.groups.tech_agents.overflow_after"),
+    ("design.groups.tech_agents.overflow_after", {"tech": -5}, "design.groups.tech_agents.overflow_after.tech"),
+    ("design.groups.tech_agents.queue_choice", "random", "design.groups.tech_agents.queue_choice"),
+    ("design.call_type_priority", {"ghost": 1}, "design.call_type_priority.ghost"),
+    ("design.call_type_priority", {"mixed": 0}, "design.call_type_priority.mixed"),
+    ("sl_thresholds", {"ghost": 10}, "sl_thresholds.ghost"),
+    ("sl_thresholds", {"mixed": -1}, "sl_thresholds.mixed"),
+    ("demand.work.tech.talk", [200], "demand.work.tech.talk"),
+    ("demand.call_types.mixed.patience", [], "demand.call_types.mixed.patience"),
+    ("design.routes.tech", {"queue": "tech", "mode": "warm", "wait": False}, "design.routes.tech.wait"),
+    ("design.routes.tech", {"queue": "tech", "mode": "conference"}, "design.routes.tech.mode"),
+    ("design.when_unstaffed", "panic", "design.when_unstaffed"),
+    ("design.queues.billing.message_time", -1, "design.queues.billing.message_time"),
+])
+def test_router_and_period_fields_are_named(path, value, field):
+    """The routing issue's fields: unknown names, wrong choices and short lists get one line naming the field."""
+    err = error_of(with_(path, value))
+    assert err.field == field, str(err)
+    assert "\n" not in str(err) and (err.fix or "should be" in err.problem or "at least" in err.problem), str(err)
 
 
 @pytest.mark.parametrize("path, value, field", [
