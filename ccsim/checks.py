@@ -180,6 +180,13 @@ def check_scenario(sc: Scenario) -> None:
     for gn, gr in g.groups.items():
         if len(set(gr.queues)) != len(gr.queues):
             raise ScenarioError(f"design.groups.{gn}.queues", "a queue is listed twice", "list each queue once")
+        for i, row in enumerate(gr.after_service):
+            if row.skill not in known:
+                raise ScenarioError(f"design.groups.{gn}.after_service[{i}].skill", f"unknown skill {row.skill!r}",
+                                    f"use one of {_some(sorted(known))}")
+        if sum(r.p for r in gr.after_service) > 1 + 1e-9:
+            raise ScenarioError(f"design.groups.{gn}.after_service", "probabilities sum to more than 1",
+                                "make the rows' p sum to at most 1 (the rest: the caller leaves)")
         for qn in gr.overflow_after:
             if qn not in gr.queues:
                 raise ScenarioError(f"design.groups.{gn}.overflow_after", f"queue {qn!r} is not in this group's queues",

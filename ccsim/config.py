@@ -161,6 +161,13 @@ class Queue(_Model):
                                        description="the groups tried first for a caller joining the queue, in order")
 
 
+class AfterService(_Model):
+    """A row of a post-service routing table: with probability ``p`` the caller then needs ``skill`` too."""
+
+    p: Prob
+    skill: Label
+
+
 class Group(_Model):
     """Agents who share skills, queues and a staffing schedule."""
 
@@ -178,6 +185,9 @@ class Group(_Model):
     overflow_after: dict[Label, Seconds] = Field(
         default={}, max_length=MAX_NAMES,
         description="queues of the list this group takes callers from only once they have waited this long there")
+    after_service: list[AfterService] = Field(
+        default=[], max_length=MAX_ROWS,
+        description="post-service routing: when this group has served a caller's needs, rows {p, skill} add one more")
     queue_choice: Literal["priority", "longest_waiting"] = Field(
         default="priority", description="a freed agent takes the first non-empty queue, or the longest-waiting head")
 

@@ -218,11 +218,14 @@ class Caller:
             return 0.0
         return self._draw(d.ct_patience[self.call_type, period], attempt, rv.PATIENCE, leg)
 
-    def talk(self, attempt: int, need: int, period: int = 0) -> float:
-        return self._draw(self._dem.skill_talk[self.needs[need], period], attempt, rv.TALK, need)
+    def talk(self, attempt: int, need: int, period: int = 0, skill: int | None = None) -> float:
+        """Talk time of the need-th need (``skill``: a need added after service, beyond the caller's own)."""
+        s = self.needs[need] if skill is None else skill
+        return self._draw(self._dem.skill_talk[s, period], attempt, rv.TALK, need)
 
-    def acw(self, attempt: int, need: int, period: int = 0) -> float:
-        return self._draw(self._dem.skill_acw[self.needs[need], period], attempt, rv.ACW, need)
+    def acw(self, attempt: int, need: int, period: int = 0, skill: int | None = None) -> float:
+        s = self.needs[need] if skill is None else skill
+        return self._draw(self._dem.skill_acw[s, period], attempt, rv.ACW, need)
 
     def redial_delay(self, attempt: int) -> float:
         return self._draw(self._dem.ct_redial_delay[self.call_type], attempt, rv.REDIAL_DELAY, 0)

@@ -25,6 +25,8 @@ MAX_AGENTS, MAX_TOTAL_AGENTS = 100_000, 1_000_000
 MAX_STAFFING_CELLS = 10**7
 #: skills, queues, groups and call types (each); needs of one caller; rows of a needs table, surges, deflections
 MAX_NAMES, MAX_NEEDS, MAX_ROWS = 256, 16, 100
+#: needs a contact may gain from post-service routing tables (bounds a table that sends callers round in circles)
+MAX_AFTER_SERVICE = 3
 #: contacts per caller (the numba engine keeps at most 63)
 MAX_ATTEMPTS = 50
 #: menu levels of the IVR

@@ -95,7 +95,7 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     hist = np.bincount(np.searchsorted(np.asarray(WAIT_GRID, float) + EPS, wc, side="left"),
                        minlength=len(WAIT_GRID) + 1).astype(float)
     # journey flows: into each leg's queue from the IVR or the previous leg's group, out of it, and the end
-    L = comp.demand.max_needs() + 1
+    L = comp.max_legs
     order = np.lexsort((leg, legs["contact"][lw]))
     contact, leg_o, q_o, g_o, lo_o = legs["contact"][lw][order], leg[order], q[order], g[order], lo[order]
     first = np.r_[True, contact[1:] != contact[:-1]] if contact.size else np.zeros(0, bool)

@@ -20,9 +20,9 @@ from .distributions import KINDS
 
 # purposes: part of the reproducibility contract (append only)
 ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
-    BALK, ROUTE = range(15)
+    BALK, ROUTE, AFTER = range(16)
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk", "route")
+            "callback_delay", "survey", "deflect", "balk", "route", "after")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 

@@ -311,6 +311,9 @@ def centers(draw) -> dict:
     for g in groups.values():           # a freed agent's choice among its queues
         if len(g["queues"]) > 1 and draw(st.booleans()):
             g["queue_choice"] = "longest_waiting"
+    for g in groups.values():           # post-service routing: after a group's service, maybe one more need
+        if draw(st.integers(0, 3)) == 0:
+            g["after_service"] = [{"p": draw(st.sampled_from([0.3, 0.6])), "skill": draw(st.sampled_from(skills))}]
     for g in groups.values():           # overflow: a group takes callers of a queue once they waited this long
         if len(g["queues"]) > 1 and draw(st.integers(0, 2)) == 0:
             g["overflow_after"] = {g["queues"][-1]: float(draw(st.sampled_from(phase or [0.0, 15.0, 40.0])))}

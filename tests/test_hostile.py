@@ -199,6 +199,10 @@ def test_booleans_are_not_numbers(path, value):
     ("design.routes.tech", {"queue": "tech", "mode": "warm", "wait": False}, "design.routes.tech.wait"),
     ("design.routes.tech", {"queue": "tech", "mode": "conference"}, "design.routes.tech.mode"),
     ("design.when_unstaffed", "panic", "design.when_unstaffed"),
+    ("design.groups.tech_agents.after_service", [{"p": 0.5, "skill": "ghost"}],
+     "design.groups.tech_agents.after_service[0].skill"),
+    ("design.groups.tech_agents.after_service", [{"p": 0.7, "skill": "tech"}, {"p": 0.7, "skill": "billing"}],
+     "design.groups.tech_agents.after_service"),
     ("design.queues.billing.message_time", -1, "design.queues.billing.message_time"),
 ])
 def test_router_and_period_fields_are_named(path, value, field):

@@ -267,3 +267,31 @@ def test_a_transfer_that_may_not_wait_is_disconnected_when_nobody_is_idle(engine
     d["design"]["routes"]["tech"]["wait"] = True
     legs = ccsim.simulate(build(d), reps=1, seed=13, keep_calls=True, engine=engine).legs
     assert (legs["outcome"] == "disconnected").sum() == 0 and (legs["wait"] > 0).sum() > 20   # the check can fail
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_post_service_routing_tables(engine):
+    """groups.<g>.after_service: when front agents have served a caller's needs, 40% of callers then need b too,
+    which front lacks: they are cold-transferred to b's queue (and its agents serve b). A table that always
+    adds the group's own skill stops after MAX_AFTER_SERVICE added needs."""
+    from ccsim.limits import MAX_AFTER_SERVICE
+    d = {
+        "name": "after", "horizon": 28_800.0, "interval": 28_800.0, "max_drain": 7200.0,
+        "demand": {"skills": ["a", "b"], "work": {"a": {"talk": 60}, "b": {"talk": 90}},
+                   "call_types": {"x": {"arrival_rate": 0.04, "needs": ["a"]}}},
+        "design": {"transfer_time": 0, "reexplain_time": 0,
+                   "queues": {"qa": {}, "qb": {}}, "routes": {"a": "qa", "b": "qb"},
+                   "groups": {"front": {"skills": ["a"], "queues": ["qa"], "staffing": 6,
+                                        "after_service": [{"p": 0.4, "skill": "b"}]},
+                              "back": {"skills": ["b"], "queues": ["qb"], "staffing": 6}}},
+    }
+    c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=1, seed=14, keep_calls=True, engine=engine).calls
+    c = c[c["outcome"] == "answered"]
+    more = (c["legs"] == 2).to_numpy()
+    assert ((c["legs"] == 1) | more).all() and (c["transfers"] == c["legs"] - 1).all()
+    assert np.allclose(c["talk_time"], np.where(more, 150.0, 60.0))
+    assert stats.binomtest(int(more.sum()), len(c), 0.4).pvalue > 1e-3 and len(c) > 800
+    d["design"]["groups"]["front"]["after_service"] = [{"p": 1.0, "skill": "a"}]     # served in place, bounded
+    c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=1, seed=14, keep_calls=True, engine=engine).calls
+    c = c[c["outcome"] == "answered"]
+    assert np.allclose(c["talk_time"], 60.0 * (1 + MAX_AFTER_SERVICE)) and (c["legs"] == 1).all()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Scenario
+from ..limits import MAX_AFTER_SERVICE
 from ..demand import CompiledDemand, compile_demand
 
 # Order of simultaneous events (lower first), then by the order they were scheduled (docs/model.md).
@@ -70,6 +71,9 @@ class Compiled:
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
     route_consult: np.ndarray    # (S,) bool: consult an idle agent of the transfer queue's groups (else skipped)
     route_nowait: np.ndarray     # (S,) bool: a caller cold-transferred for the skill may not wait (disconnected)
+    after_cum: np.ndarray        # (G, R) post-service routing: cumulative probabilities of each group's rows
+    after_skill: np.ndarray      # (G, R) int: the skill each row adds (-1: padding)
+    max_after: int               # needs a contact may gain from the tables (0 when no group has one)
     staffing: np.ndarray         # (G, n_intervals) agents on the phones
     cost_per_hour: np.ndarray    # (G,)
     deflections: np.ndarray      # (D, 3) start, end, share
@@ -79,6 +83,11 @@ class Compiled:
     ct_redial: np.ndarray        # (C,)
     ct_max_attempts: np.ndarray  # (C,) int
     demand: CompiledDemand       # arrival segments, needs tables, distributions
+
+    @property
+    def max_legs(self) -> int:
+        """Queue legs a contact can have: one per need, the post-service needs included, and the first."""
+        return self.demand.max_needs() + self.max_after + 1
 
     def staff_at(self, g: int, t: float) -> int:
         """Scheduled agents of group g at time t (the last interval's value holds after the horizon)."""
@@ -121,6 +130,12 @@ def compile_scenario(sc: Scenario) -> Compiled:
     queue_groups = tuple(preference(qi, q) for qi, q in enumerate(g.queues.values()))
     grs = list(g.groups.values())
     after = {(gi, q_ix[q]): float(t) for gi, gr in enumerate(grs) for q, t in gr.overflow_after.items()}
+    R = max([len(gr.after_service) for gr in grs] + [1])
+    after_cum = np.full((len(groups), R), 2.0)       # 2: never below a uniform
+    after_skill = np.full((len(groups), R), -1, dtype=np.int64)
+    for gi, gr in enumerate(grs):
+        after_cum[gi, : len(gr.after_service)] = np.cumsum([r.p for r in gr.after_service])
+        after_skill[gi, : len(gr.after_service)] = [s_ix[r.skill] for r in gr.after_service]
     queue_groups_after = tuple(tuple(after.get((gi, qi), 0.0) for gi in queue_groups[qi]) for qi in range(len(queues)))
     routes = [g.route(s) for s in skills]
     n_int = sc.n_intervals
@@ -152,6 +167,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
         route_consult=np.array([r[2] == "consult" for r in routes], dtype=bool),
         route_nowait=np.array([not g.routes[s].wait for s in skills], dtype=bool),
+        after_cum=after_cum, after_skill=after_skill,
+        max_after=MAX_AFTER_SERVICE if any(gr.after_service for gr in grs) else 0,
         staffing=np.array([gr.staffing_profile(n_int, g.staffing_scale) for gr in g.groups.values()], dtype=np.int64),
         cost_per_hour=np.array([gr.cost_per_hour for gr in g.groups.values()]),
         deflections=np.array([[x.start, x.end, x.share] for x in g.deflections], dtype=float).reshape(-1, 3),

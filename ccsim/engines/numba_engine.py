@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import variates as rv
+from ..limits import MAX_AFTER_SERVICE
 from ..demand import check_replication_size
 from ..kpis import SUMS
 from . import numba_kernel as nk
@@ -55,6 +56,9 @@ assert (nk.N_BI, nk.N_BQ) == (len(INTERVAL_SUMS), len(QUEUE_SUMS))
 assert hashlib.sha256(Path(rv.__file__).read_bytes()).hexdigest()[:16] == nk.VARIATES_SHA256, (
     "ccsim/variates.py changed: set numba_kernel.VARIATES_SHA256 to the first 16 hex digits of its sha256, "
     "so that numba recompiles the cached kernel")
+
+
+assert nk.N_CI - nk.CI_X0 == MAX_AFTER_SERVICE, "numba_kernel: one contact column per need post-service routing adds"
 
 
 def _padded(lists: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +108,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         q_max_wait=_c(comp.queue_max_wait), q_message_time=_c(comp.queue_message_time),
         route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
         route_warm=_c(comp.route_warm, np.bool_), route_consult=_c(comp.route_consult, np.bool_),
-        route_nowait=_c(comp.route_nowait, np.bool_), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
+        route_nowait=_c(comp.route_nowait, np.bool_), after_cum=_c(comp.after_cum),
+        after_skill=_c(comp.after_skill, np.int64), max_after=int(comp.max_after), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
         deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),
         ct_callback=_c(comp.ct_callback), ct_redial=_c(comp.ct_redial),
         ct_max_attempts=_c(comp.ct_max_attempts, np.int64), wait_grid=_c(WAIT_GRID))
@@ -158,7 +163,7 @@ def fast_path_applies(comp: Compiled) -> bool:
     d = comp.demand
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close
             or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
-            or comp.ct_rank.max(initial=0) > 0):
+            or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0):
         return False
     staff = comp.staffing[0]
     if staff[0] <= 0 or (staff != staff[0]).any():
@@ -176,7 +181,7 @@ def run_numba_tallies(comp: Compiled, seed: int, rep: int = 0, small: bool = Fal
     contact and leg slots are recycled, so memory stays flat whatever the horizon. ``fast`` (tests): force or
     forbid the fast path; by default it is taken where it applies (:func:`fast_path_applies`)."""
     dz, dm = _replication(comp, seed, rep)
-    n_legs = comp.demand.max_needs() + 1
+    n_legs = comp.max_legs
     if fast is None:
         fast = comp.__dict__.get("_numba_fast")
         if fast is None:  # once per compiled scenario (a cache on the frozen dataclass)

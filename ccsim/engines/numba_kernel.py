@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_nowait", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -85,8 +85,8 @@ N_CF_OUT, N_CF = 9, 11
 (CI_CALLER, CI_ATTEMPT, CI_CALL_TYPE, CI_FIRST_QUEUE, CI_FIRST_GROUP, CI_TRANSFERS, CI_HANDOFFS, CI_REEXPL,
  CI_NLEGS, CI_OUTCOME, CI_LAST_QUEUE, CI_LAST_GROUP, CI_RESOLVED) = range(13)
 (CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT, CI_KEY, CI_ROW, CI_PREV_GROUP,
- CI_RETRY, CI_EXPERT, CI_SKIPPED) = range(13, 27)
-N_CI_OUT, N_CI = 13, 27
+ CI_RETRY, CI_EXPERT, CI_SKIPPED, CI_NX, CI_X0) = range(13, 29)
+N_CI_OUT, N_CI = 13, 29 + 2  # CI_X0 .. CI_X0 + 2: the needs post-service routing added (MAX_AFTER_SERVICE)
 CONSULT_SUB = 1 << 20  # as ccsim.engines.compiled
 # leg float columns
 LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
@@ -129,7 +129,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "e1cfc522792d16c3"
+VARIATES_SHA256 = "1d3a5d3c585d3c64"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -245,6 +245,13 @@ def ddraw(dm, m, ck, attempt, purpose, index):
 
 
 # ---------------------------------------------------------------------------- agents and queues
+@njit(**_INL)
+def need_skill(dm, ci, c, ct, row, need):
+    """The skill of a contact's need-th need: the caller's own, then those post-service routing added."""
+    n0 = dm.n_needs[ct, row]
+    return dm.needs[ct, row, need] if need < n0 else ci[c, CI_X0 + need - n0]
+
+
 @njit(**_INL)
 def ticket_cls(dz, q, kind, ct):
     """A waiting caller's class in queue q (Center.enqueue): the call type's priority rank, then transferred or
@@ -711,6 +718,7 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     ci[c, CI_RETRY] = 0
     ci[c, CI_EXPERT] = -1
     ci[c, CI_SKIPPED] = 0
+    ci[c, CI_NX] = 0
     if dz.trunk_lines > 0 and ist[IS_LINES] >= dz.trunk_lines:  # every line busy: a busy signal
         ci[c, CI_OUTCOME] = BLOCKED
         cf[c, CF_END] = now
@@ -875,7 +883,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
     ct = ci[c, CI_CALL_TYPE]
     ck = ci[c, CI_KEY]
     row = ci[c, CI_ROW]
-    n_needs = dm.n_needs[ct, row]
+    n_base = dm.n_needs[ct, row]  # the caller's own needs (post-service routing adds ci[c, CI_NX] more)
     per = min(int(cf[c, CF_ARRIVAL] // dm.law_interval), dm.skill_talk.shape[1] - 1)  # laws by period
     y_t = 0.0
     y_pc = 0
@@ -920,7 +928,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             if a >= 0:
                 connect(ag, tk, a, now, li, ist)
             elif (ist[IS_CLOSED] == 1 and ci[c, CI_HOLDER] < 0) or (
-                    kind == TRANSFER and dz.route_nowait[dm.needs[ct, row, ci[c, CI_NEED]]]):  # closed, or may not wait
+                    kind == TRANSFER and dz.route_nowait[need_skill(dm, ci, c, ct, row, ci[c, CI_NEED])]):  # closed, or may not wait
                 li[tk, LI_STATE] = T_DISCONNECTED
             else:
                 queue_push(ag, q, cls, tk, li)
@@ -1005,8 +1013,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         elif lbl == L_LOOP:  # serve every need this agent can
             need = ci[c, CI_NEED]
             g = ag.ag_group[ci[c, CI_AGENT]]
-            if need < n_needs:
-                skill = dm.needs[ct, row, need]
+            if need < n_base + ci[c, CI_NX]:
+                skill = need_skill(dm, ci, c, ct, row, need)
                 sp = dz.speed[g, skill]
                 if sp > 0:
                     y_t = now + ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / sp
@@ -1017,7 +1025,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         elif lbl == PC_TALK:  # a need is served; its ACW is added to the agent's
             need = ci[c, CI_NEED]
             g = ag.ag_group[ci[c, CI_AGENT]]
-            skill = dm.needs[ct, row, need]
+            skill = need_skill(dm, ci, c, ct, row, need)
             dt = ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[g, skill]
             cf[c, CF_TALK] += dt
             lf[ci[c, CI_TICKET], LF_TALK] += dt
@@ -1028,15 +1036,27 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             a = ci[c, CI_AGENT]
             g = ag.ag_group[a]
             need = ci[c, CI_NEED]
-            if need == n_needs or not dz.route_consult[dm.needs[ct, row, need]]:
-                ci[c, CI_LAST_GROUP] = g  # as SimPy: when the caller leaves this agent (a consult keeps them)
-            if need == n_needs:
+            if need == n_base + ci[c, CI_NX]:
+                nx = ci[c, CI_NX]
+                if nx < dz.max_after:  # the group's post-service routing table may add a need
+                    u = rv.uniform(ck, k, rv.AFTER, nx, 0)
+                    more = -1
+                    for r in range(dz.after_cum.shape[1]):
+                        if u < dz.after_cum[g, r]:
+                            more = dz.after_skill[g, r]
+                            break
+                    if more >= 0:
+                        ci[c, CI_X0 + nx] = more
+                        ci[c, CI_NX] = nx + 1
+                        lbl = L_LOOP
+                        continue
+                ci[c, CI_LAST_GROUP] = g  # as SimPy: set when the caller leaves this agent
                 rel_a = a
                 rel_acw = cf[c, CF_ACW]
                 rel_next = L_FINISH
                 lbl = L_RELEASE
                 continue
-            skill = dm.needs[ct, row, need]
+            skill = need_skill(dm, ci, c, ct, row, need)
             if dz.route_consult[skill]:  # consult an idle agent of the route's groups, both on the line
                 e = select_agent(dz, ag, dz.route_transfer[skill], ck, k, ci[c, CI_LEG], 0.0, CONSULT_SUB + need)
                 if e < 0:  # nobody free: the consult is skipped, the need is left (the contact is unresolved)
@@ -1057,6 +1077,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 y_pc = PC_CONSULT
                 lbl = L_YIELD
                 continue
+            ci[c, CI_LAST_GROUP] = g
             ci[c, CI_QUEUE] = dz.route_transfer[skill]
             ci[c, CI_LEG] += 1
             ci[c, CI_PREV_GROUP] = g
@@ -1072,7 +1093,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         elif lbl == PC_CONSULT:  # the consulted agent served the need: released, with that need's ACW
             need = ci[c, CI_NEED]
             e = ci[c, CI_EXPERT]
-            skill = dm.needs[ct, row, need]
+            skill = need_skill(dm, ci, c, ct, row, need)
             dt = ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[ag.ag_group[e], skill]
             cf[c, CF_TALK] += dt
             lf[ci[c, CI_TICKET], LF_TALK] += dt

@@ -137,7 +137,8 @@ class SimpyModel:
             self.redial_maybe(caller, k)
             return
         self.lines += 1
-        needs, n_needs = caller.needs, len(caller.needs)
+        needs = list(caller.needs)                                 # post-service routing may add needs
+        n_needs, extra = len(needs), 0
         per = self.dem.period_of(rec.arrival)                      # laws by period: the arrival's interval
 
         yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
@@ -188,30 +189,39 @@ class SimpyModel:
                 rec.reexplanations += 1
             acw = 0.0
             g = agent.group
-            while need < n_needs:
-                if c.speed[g, needs[need]] > 0:                    # serve every need this agent can
-                    talk = caller.talk(k, need, per) / c.speed[g, needs[need]]
+            while True:
+                while need < n_needs:
+                    if c.speed[g, needs[need]] > 0:                # serve every need this agent can
+                        talk = caller.talk(k, need, per, needs[need]) / c.speed[g, needs[need]]
+                        yield Step(env, talk, P_DEPART)
+                        rec.talk_time += talk
+                        self.legs[leg_row][LEG_TALK] += talk
+                        acw += caller.acw(k, need, per, needs[need])
+                        need += 1
+                        continue
+                    skill = int(needs[need])
+                    if not c.route_consult[skill]:
+                        break
+                    # consult: an idle agent of the route's groups serves this need with both on the line
+                    expert = center.engage(int(c.route_transfer[skill]),
+                                           lambda: caller.uniform(k, rv.ROUTE, leg, CONSULT_SUB + need))
+                    if expert is None:                             # nobody free: skipped, the need is left
+                        skipped = True
+                        break
+                    talk = caller.talk(k, need, per, needs[need]) / c.speed[expert.group, skill]
                     yield Step(env, talk, P_DEPART)
                     rec.talk_time += talk
                     self.legs[leg_row][LEG_TALK] += talk
-                    acw += caller.acw(k, need, per)
+                    self._release(rec, expert, caller.acw(k, need, per, needs[need]))   # the expert's ACW of that need
                     need += 1
-                    continue
-                skill = int(needs[need])
-                if not c.route_consult[skill]:
-                    break
-                # consult: an idle agent of the route's groups serves this need with both on the line
-                expert = center.engage(int(c.route_transfer[skill]),
-                                       lambda: caller.uniform(k, rv.ROUTE, leg, CONSULT_SUB + need))
-                if expert is None:                                 # nobody free: skipped, the need is left
-                    skipped = True
-                    break
-                talk = caller.talk(k, need, per) / c.speed[expert.group, skill]
-                yield Step(env, talk, P_DEPART)
-                rec.talk_time += talk
-                self.legs[leg_row][LEG_TALK] += talk
-                self._release(rec, expert, caller.acw(k, need, per))   # the expert's ACW of that need
-                need += 1
+                if need == n_needs and extra < c.max_after:        # the group's post-service routing table
+                    more = self._after_service(caller, k, g, extra)
+                    if more >= 0:
+                        needs.append(more)
+                        n_needs += 1
+                        extra += 1
+                        continue
+                break
             rec.last_group = g
             if need == n_needs or skipped:
                 self._release(rec, agent, acw)
@@ -244,6 +254,15 @@ class SimpyModel:
             self.retry(caller, k + 1, rec.survey + caller.callback_delay(k))
 
     # ---------------------------------------------------------------- bookkeeping
+    def _after_service(self, caller: Caller, k: int, g: int, extra: int) -> int:
+        """The skill group g's post-service routing table adds (the caller's ``after`` uniform of that step picks
+        the row), or -1: the caller leaves."""
+        u = caller.uniform(k, rv.AFTER, extra)
+        for cum, skill in zip(self.comp.after_cum[g], self.comp.after_skill[g]):
+            if u < cum:
+                return int(skill)
+        return -1
+
     def _release(self, rec: Contact, agent: Agent, acw: float) -> None:
         rec.agent_time += self.env.now + acw - agent.busy_since
         self.center.release(agent, acw)
