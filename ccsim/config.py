@@ -214,7 +214,7 @@ class Route(_Model):
 
     queue: Label
     transfer_queue: Label | None = None  # default: queue
-    mode: Literal["cold", "warm", "consult"] | None = None  # default: design.transfer_mode
+    mode: Literal["cold", "warm", "consult", "conference"] | None = None  # default: design.transfer_mode
     wait: bool = True  # False: a caller transferred (cold) for this skill who finds no idle agent is disconnected
 
     @model_validator(mode="before")

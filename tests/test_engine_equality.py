@@ -275,7 +275,7 @@ def centers(draw) -> dict:
     for i, s in enumerate(skills):
         entry = draw(st.sampled_from(list(queues)))
         r: dict = {"queue": entry, "transfer_queue": f"q{i}"}
-        mode = draw(st.sampled_from([None, "cold", "warm", "warm", "consult"]))
+        mode = draw(st.sampled_from([None, "cold", "warm", "warm", "consult", "conference"]))
         if mode:
             r["mode"] = mode
         if mode == "cold" and draw(st.integers(0, 3)) == 0:   # a transfer that may not wait

@@ -197,7 +197,7 @@ def test_booleans_are_not_numbers(path, value):
     ("demand.work.tech.talk", [200], "demand.work.tech.talk"),
     ("demand.call_types.mixed.patience", [], "demand.call_types.mixed.patience"),
     ("design.routes.tech", {"queue": "tech", "mode": "warm", "wait": False}, "design.routes.tech.wait"),
-    ("design.routes.tech", {"queue": "tech", "mode": "conference"}, "design.routes.tech.mode"),
+    ("design.routes.tech", {"queue": "tech", "mode": "three-way"}, "design.routes.tech.mode"),
     ("design.when_unstaffed", "panic", "design.when_unstaffed"),
     ("design.groups.tech_agents.after_service", [{"p": 0.5, "skill": "ghost"}],
      "design.groups.tech_agents.after_service[0].skill"),

@@ -295,3 +295,16 @@ def test_post_service_routing_tables(engine):
     c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=1, seed=14, keep_calls=True, engine=engine).calls
     c = c[c["outcome"] == "answered"]
     assert np.allclose(c["talk_time"], 60.0 * (1 + MAX_AFTER_SERVICE)) and (c["legs"] == 1).all()
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_conference_is_warm_when_someone_is_free_else_cold(engine):
+    from centers import build, two_skill_center
+    d = two_skill_center()
+    d["design"]["groups"]["tech_agents"]["staffing"] = 15
+    d["design"]["routes"]["tech"] = {"queue": "tech", "mode": "conference"}
+    legs = ccsim.simulate(build(d), reps=1, seed=15, keep_calls=True, engine=engine).legs
+    warm, cold = legs[legs["kind"] == "handoff"], legs[legs["kind"] == "transfer"]
+    assert len(warm) > 50 and len(cold) > 50
+    assert (warm["wait"] == 0).all()              # a teammate was free: briefed at once, nobody held waiting
+    assert (cold["wait"] > 0).mean() > 0.5        # nobody was free: the caller waits in the queue

@@ -70,6 +70,7 @@ class Compiled:
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
     route_consult: np.ndarray    # (S,) bool: consult an idle agent of the transfer queue's groups (else skipped)
+    route_conference: np.ndarray  # (S,) bool: warm if an agent of the transfer queue is idle, else cold
     route_nowait: np.ndarray     # (S,) bool: a caller cold-transferred for the skill may not wait (disconnected)
     after_cum: np.ndarray        # (G, R) post-service routing: cumulative probabilities of each group's rows
     after_skill: np.ndarray      # (G, R) int: the skill each row adds (-1: padding)
@@ -166,6 +167,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
         route_consult=np.array([r[2] == "consult" for r in routes], dtype=bool),
+        route_conference=np.array([r[2] == "conference" for r in routes], dtype=bool),
         route_nowait=np.array([not g.routes[s].wait for s in skills], dtype=bool),
         after_cum=after_cum, after_skill=after_skill,
         max_after=MAX_AFTER_SERVICE if any(gr.after_service for gr in grs) else 0,

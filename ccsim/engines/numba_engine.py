@@ -107,7 +107,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         n_cls=2 * (int(comp.ct_rank.max(initial=0)) + 1), g_lw=_c(comp.group_longest_waiting, np.bool_), q_prio=_c(comp.queue_priority, np.bool_),
         q_max_wait=_c(comp.queue_max_wait), q_message_time=_c(comp.queue_message_time),
         route_entry=_c(comp.route_entry, np.int64), route_transfer=_c(comp.route_transfer, np.int64),
-        route_warm=_c(comp.route_warm, np.bool_), route_consult=_c(comp.route_consult, np.bool_),
+        route_warm=_c(comp.route_warm, np.bool_), route_consult=_c(comp.route_consult, np.bool_), route_conference=_c(comp.route_conference, np.bool_),
         route_nowait=_c(comp.route_nowait, np.bool_), after_cum=_c(comp.after_cum),
         after_skill=_c(comp.after_skill, np.int64), max_after=int(comp.max_after), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
         deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),

@@ -38,7 +38,7 @@ from .. import variates as rv
 DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
-    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
+    "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
@@ -245,6 +245,15 @@ def ddraw(dm, m, ck, attempt, purpose, index):
 
 
 # ---------------------------------------------------------------------------- agents and queues
+@njit(**_INL)
+def has_idle(dz, ag, q):
+    """Whether a caller joining queue q now would be answered at once (Center.has_idle)."""
+    for j in range(dz.qg_n[q]):
+        if dz.qg_after[q, j] <= 0.0 and ag.idle_n[dz.qg[q, j]] > 0:
+            return True
+    return False
+
+
 @njit(**_INL)
 def need_skill(dm, ci, c, ct, row, need):
     """The skill of a contact's need-th need: the caller's own, then those post-service routing added."""
@@ -1081,7 +1090,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_QUEUE] = dz.route_transfer[skill]
             ci[c, CI_LEG] += 1
             ci[c, CI_PREV_GROUP] = g
-            if dz.route_warm[skill]:
+            if dz.route_warm[skill] or (dz.route_conference[skill] and has_idle(dz, ag, dz.route_transfer[skill])):
                 ci[c, CI_HOLDER] = a
                 cf[c, CF_HOLDER_ACW] = cf[c, CF_ACW]
                 ci[c, CI_KIND] = HANDOFF

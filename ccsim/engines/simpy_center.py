@@ -170,6 +170,12 @@ class Center:
         self._unqueue(t)
         t.done.succeed()
 
+    def has_idle(self, queue: int) -> bool:
+        """Whether a caller joining ``queue`` now would be answered at once (an idle agent, no overflow delay)."""
+        c = self.comp
+        return any(self.groups[g].idle for g, after in zip(c.queue_groups[queue], c.queue_groups_after[queue])
+                   if after <= 0.0)
+
     def engage(self, queue: int, route_u: Callable[[], float]) -> Agent | None:
         """An idle agent of the groups taking ``queue`` (picked as for a caller joining it), now busy with a consult,
         or None if nobody is idle."""

@@ -229,8 +229,8 @@ class SimpyModel:
             skill = int(needs[need])                               # the next need is not this agent's
             queue = int(c.route_transfer[skill])
             leg += 1
-            if c.route_warm[skill]:
-                holder, holder_acw, kind = agent, acw, HANDOFF
+            if c.route_warm[skill] or (c.route_conference[skill] and center.has_idle(queue)):  # conference: warm
+                holder, holder_acw, kind = agent, acw, HANDOFF                                     # if one is free
             else:
                 yield Step(env, c.transfer_time, P_DEPART)
                 rec.transfers += 1

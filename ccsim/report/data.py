@@ -140,7 +140,7 @@ def mode_text(design: Design, skills: list[str]) -> str:
     if len(skills) < 2:
         return ""
     modes = {design.route(s)[2] for s in skills if s in design.routes}
-    names = {"cold": "cold transfers", "warm": "warm handoffs", "consult": "consults"}
+    names = {"cold": "cold transfers", "warm": "warm handoffs", "consult": "consults", "conference": "conferences"}
     return " and ".join(names.get(m, str(m)) for m in sorted(modes))
 
 
