@@ -161,6 +161,9 @@ def check_scenario(sc: Scenario) -> None:
         if not any(qn in gr.queues for gr in g.groups.values()):
             raise ScenarioError(f"design.queues.{qn}", "no agent group takes calls from this queue",
                                 "add it to some group's queues or remove it")
+    for ctn in g.call_type_lines:
+        if ctn not in d.call_types:
+            raise ScenarioError(f"design.call_type_lines.{ctn}", f"unknown call type {ctn!r}", f"use one of {_some(d.call_types)}")
     for ctn in sc.sl_thresholds:
         if ctn not in d.call_types:
             raise ScenarioError(f"sl_thresholds.{ctn}", f"unknown call type {ctn!r}", f"use one of {_some(d.call_types)}")

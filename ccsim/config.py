@@ -257,6 +257,9 @@ class Design(_Model):
     deflections: list[Deflection] = Field(default=[], max_length=MAX_ROWS)
     at_closing: Literal["serve", "disconnect"] = Field(
         default="serve", description="callers still waiting in a queue at the horizon are served, or disconnected")
+    call_type_lines: dict[Label, Annotated[int, BeforeValidator(not_a_boolean), Field(ge=1, le=MAX_TOTAL_AGENTS)]] = Field(
+        default={}, max_length=MAX_NAMES,
+        description="lines of a call type's own number: its contacts hold these, not the shared trunk_lines")
     when_unstaffed: Literal["wait", "disconnect"] = Field(
         default="wait", description="callers waiting in a queue whose last scheduled agent leaves wait, or are disconnected")
     trunk_lines: Annotated[int, BeforeValidator(not_a_boolean)] | None = Field(

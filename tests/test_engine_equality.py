@@ -300,6 +300,8 @@ def centers(draw) -> dict:
         design["deflections"] = [{"start": 0.0, "end": horizon / 2, "share": draw(st.sampled_from([0.2, 0.5]))}]
     if draw(st.integers(0, 2)) == 0:   # few lines: busy signals, lines freed at the same instants as arrivals
         design["trunk_lines"] = draw(st.integers(1, 12))
+    if draw(st.integers(0, 3)) == 0:   # a call type's own number, with its own lines
+        design["call_type_lines"] = {"c0": draw(st.integers(1, 6))}
     if draw(st.integers(0, 2)) == 0:   # callers of a queue whose last agent leaves are disconnected
         design["when_unstaffed"] = "disconnect"
     if draw(st.integers(0, 2)) == 0:   # callers waiting at the horizon are disconnected

@@ -199,6 +199,8 @@ def test_booleans_are_not_numbers(path, value):
     ("design.routes.tech", {"queue": "tech", "mode": "warm", "wait": False}, "design.routes.tech.wait"),
     ("design.routes.tech", {"queue": "tech", "mode": "three-way"}, "design.routes.tech.mode"),
     ("design.when_unstaffed", "panic", "design.when_unstaffed"),
+    ("design.call_type_lines", {"ghost": 3}, "design.call_type_lines.ghost"),
+    ("design.call_type_lines", {"mixed": 0}, "design.call_type_lines.mixed"),
     ("design.groups.tech_agents.after_service", [{"p": 0.5, "skill": "ghost"}],
      "design.groups.tech_agents.after_service[0].skill"),
     ("design.groups.tech_agents.after_service", [{"p": 0.7, "skill": "tech"}, {"p": 0.7, "skill": "billing"}],

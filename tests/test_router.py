@@ -308,3 +308,26 @@ def test_conference_is_warm_when_someone_is_free_else_cold(engine):
     assert len(warm) > 50 and len(cold) > 50
     assert (warm["wait"] == 0).all()              # a teammate was free: briefed at once, nobody held waiting
     assert (cold["wait"] > 0).mean() > 0.5        # nobody was free: the caller waits in the queue
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_a_call_types_own_lines(engine):
+    """design.call_type_lines: VIP contacts hold their own 2 lines, the others share the 8 trunk lines; a contact
+    is blocked exactly when every line of its own pool is held."""
+    d = {
+        "name": "lines", "horizon": 20_000.0, "interval": 20_000.0, "max_drain": 3600.0,
+        "demand": {"skills": ["s"], "work": {"s": {"talk": {"dist": "exponential", "mean": 200}}},
+                   "call_types": {"regular": {"arrival_rate": 0.03, "needs": ["s"]},
+                                  "vip": {"arrival_rate": 0.01, "needs": ["s"]}}},
+        "design": {"trunk_lines": 8, "call_type_lines": {"vip": 2}, "queues": {"q": {}}, "routes": {"s": "q"},
+                   "groups": {"g": {"skills": ["s"], "queues": ["q"], "staffing": 7}}},
+    }
+    c = ccsim.simulate(ccsim.scenario_from_dict(d), reps=1, seed=16, keep_calls=True, engine=engine).calls
+    for ct, lines in (("vip", 2), ("regular", 8)):
+        x = c[c["call_type"] == ct]
+        held = x[x["outcome"] != "blocked"]
+        a, e = held["arrival"].to_numpy(), held["end"].to_numpy()
+        blocked = x[x["outcome"] == "blocked"]["arrival"].to_numpy()
+        assert blocked.size > 10
+        assert all(((a < t) & (e > t)).sum() == lines for t in blocked)          # every own line was held
+        assert max(((a <= t) & (e > t)).sum() for t in a) <= lines              # never more than its lines

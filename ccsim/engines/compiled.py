@@ -45,6 +45,8 @@ class Compiled:
     # design
     ivr_time: float
     trunk_lines: int             # telephone lines (0: as many as needed)
+    ct_pool: np.ndarray          # (C,) int: the line pool a call type's contacts hold (0: the shared trunk lines)
+    pool_lines: np.ndarray       # (P,) int: lines of each pool (0: as many as needed)
     disconnect_at_close: bool    # callers waiting at the horizon are disconnected
     disconnect_unstaffed: bool   # callers waiting in a queue whose last scheduled agent leaves are disconnected
     transfer_time: float
@@ -147,6 +149,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
         end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
         ct_sl=np.array([sc.sl_thresholds.get(n, sc.sl_threshold) for n in d.call_types], dtype=float),
         ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0),
+        ct_pool=np.array([1 + list(g.call_type_lines).index(n) if n in g.call_type_lines else 0
+                          for n in d.call_types], dtype=np.int64),
+        pool_lines=np.array([int(g.trunk_lines or 0), *g.call_type_lines.values()], dtype=np.int64),
         disconnect_at_close=g.at_closing == "disconnect",
         disconnect_unstaffed=g.when_unstaffed == "disconnect", transfer_time=g.transfer_time, reexplain_time=g.reexplain_time,
         handoff_time=g.handoff_time,

@@ -95,7 +95,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
     dz = nk.DESIGN(
         horizon=float(comp.horizon), warmup=float(comp.warmup), interval=float(comp.interval),
         n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold), ct_sl=_c(comp.ct_sl),
-        ivr_time=float(comp.ivr_time), trunk_lines=int(comp.trunk_lines),
+        ivr_time=float(comp.ivr_time), trunk_lines=int(comp.trunk_lines), ct_pool=_c(comp.ct_pool, np.int64),
+        pool_lines=_c(comp.pool_lines, np.int64),
         disconnect_at_close=bool(comp.disconnect_at_close), disconnect_unstaffed=bool(comp.disconnect_unstaffed), transfer_time=float(comp.transfer_time),
         reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),
         survey_time=float(comp.survey_time), survey_take_rate=float(comp.survey_take_rate),
@@ -161,7 +162,7 @@ def fast_path_applies(comp: Compiled) -> bool:
     """One queue, one group whose staffing never changes, every caller with one need the group serves, nobody
     redials or calls back, laws the same in every period: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
-    if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.trunk_lines or comp.disconnect_at_close
+    if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.pool_lines.any() or comp.disconnect_at_close
             or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
             or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0):
         return False

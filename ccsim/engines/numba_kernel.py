@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "ct_pool", "pool_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -116,8 +116,9 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_LINES, IS_CLOSED, IS_IDLE_SEQ) = range(20)
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_UNUSED, IS_CLOSED, IS_IDLE_SEQ) = range(20)
 N_IS = 20
+IS_POOLS = N_IS  # then the lines in use of each line pool (dz.pool_lines): ist has N_IS + pools entries
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
 # what the event loop returns
@@ -728,13 +729,14 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     ci[c, CI_EXPERT] = -1
     ci[c, CI_SKIPPED] = 0
     ci[c, CI_NX] = 0
-    if dz.trunk_lines > 0 and ist[IS_LINES] >= dz.trunk_lines:  # every line busy: a busy signal
+    pool = IS_POOLS + dz.ct_pool[ct]  # the shared trunk lines, or the call type's own
+    if dz.pool_lines[pool - IS_POOLS] > 0 and ist[pool] >= dz.pool_lines[pool - IS_POOLS]:  # all busy: a busy signal
         ci[c, CI_OUTCOME] = BLOCKED
         cf[c, CF_END] = now
         retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_redial[ct], dm.ct_redial_delay[ct], rv.REDIAL_DELAY, 0.0)
         ci[c, CI_PC] = PC_DONE
         return
-    ist[IS_LINES] += 1
+    ist[pool] += 1
     # the IVR end: a FIFO ring, as a constant delay after a non-decreasing clock keeps it sorted
     fmask = ev.ft.shape[0] - 1
     x = (ist[IS_FH] + ist[IS_FN]) & fmask
@@ -878,9 +880,9 @@ def leave_waiting(records, dz, ta, sl, ev, ist, c, tk, outcome, now):
     mt = dz.q_message_time[ci[c, CI_QUEUE]] if outcome == MESSAGE else 0.0
     if mt > 0.0:  # recording the message, the line held
         cf[c, CF_END] = now + mt
-        schedule(ev, ist, now + mt, P_DEPART, EV_LINE)
+        schedule(ev, ist, now + mt, P_DEPART, (dz.ct_pool[ci[c, CI_CALL_TYPE]] << EV_BITS) | EV_LINE)
     else:
-        ist[IS_LINES] -= 1
+        ist[IS_POOLS + dz.ct_pool[ci[c, CI_CALL_TYPE]]] -= 1
 
 
 @njit(**_INL)
@@ -1140,11 +1142,11 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_RESOLVED] = 1 if resolved else 0
             sv = cf[c, CF_SURVEY]
             cf[c, CF_END] = now + sv
-            if dz.trunk_lines > 0:  # the line is free when the caller leaves, after the survey
+            if dz.pool_lines[dz.ct_pool[ct]] > 0:  # the line is free when the caller leaves, after the survey
                 if sv > 0:
-                    schedule(ev, ist, now + sv, P_DEPART, EV_LINE)
+                    schedule(ev, ist, now + sv, P_DEPART, (dz.ct_pool[ct] << EV_BITS) | EV_LINE)
                 else:
-                    ist[IS_LINES] -= 1
+                    ist[IS_POOLS + dz.ct_pool[ct]] -= 1
             if not resolved:
                 retry_maybe(dz, dm, sl, ev, ist, c, now, dz.ct_callback[ct], dm.ct_callback_delay[ct],
                             rv.CALLBACK_DELAY, sv)
@@ -1245,8 +1247,8 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                 elif typ == EV_STAFF:
                     on_staff(dz, ag, ta, sl, ev, ist, now, pid)
                     continue
-                elif typ == EV_LINE:  # a caller left after the survey: their line is free
-                    ist[IS_LINES] -= 1
+                elif typ == EV_LINE:  # a caller left after the survey or a message: their line is free
+                    ist[IS_POOLS + pid] -= 1
                     continue
                 elif typ == EV_CLOSE:
                     on_close(dz, ag, sl, ist)
@@ -1364,7 +1366,7 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
     sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),
                li=np.empty((cap_l, N_LI), np.int64), c_free=np.empty(cap_c, np.int64), l_free=np.empty(cap_l, np.int64))
     ev = _new_events(cap_h, C)
-    ist = np.zeros(N_IS, np.int64)
+    ist = np.zeros(N_IS + dz.pool_lines.shape[0], np.int64)
     stf = np.zeros(2)
     while True:
         code = event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf)
@@ -1533,6 +1535,6 @@ def run_fast(dz: DESIGN, dm: DEMAND, n_legs: int) -> TALLY:
     ta = _new_tally(dz, n_legs)
     sl = SLOTS(cf=np.zeros((1, N_CF)), ci=np.zeros((1, N_CI), np.int64), lf=np.zeros((1, N_LF)),
                li=np.zeros((1, N_LI), np.int64), c_free=np.empty(1, np.int64), l_free=np.empty(1, np.int64))
-    fast_loop(dz, dm, ta, sl, _new_events(1, dm.ct_seg.shape[0] - 1), np.zeros(N_IS, np.int64), np.zeros(2),
+    fast_loop(dz, dm, ta, sl, _new_events(1, dm.ct_seg.shape[0] - 1), np.zeros(N_IS + dz.pool_lines.shape[0], np.int64), np.zeros(2),
               np.zeros(int(dz.staffing[0, 0])))
     return ta

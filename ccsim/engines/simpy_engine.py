@@ -59,7 +59,7 @@ class SimpyModel:
         self.contacts: list[Contact] = []
         self.legs: list[list] = []
         self.center = Center(self.env, comp, self.clock)
-        self.lines = 0  # telephone lines in use (callers from arrival to leaving)
+        self.lines = [0] * len(comp.pool_lines)  # telephone lines in use per pool (callers from arrival to leaving)
         self.closed = False  # with at_closing = "disconnect": the horizon has passed
 
     # ---------------------------------------------------------------- processes
@@ -112,8 +112,8 @@ class SimpyModel:
                     self._time_overflow(caller, k, t, j + 1)
             Step(self.env, delays[j] - (delays[j - 1] if j else 0.0), P_ABANDON).callbacks.append(fire)
 
-    def free_line(self) -> None:
-        self.lines -= 1
+    def free_line(self, pool: int) -> None:
+        self.lines[pool] -= 1
 
     def redial_maybe(self, caller: Caller, k: int) -> None:
         """A caller who hung up or got a busy signal redials with the call type's redial probability."""
@@ -132,11 +132,12 @@ class SimpyModel:
         env, c, center = self.env, self.comp, self.center
         rec = Contact(len(self.contacts), caller.id, k, caller.call_type, env.now)
         self.contacts.append(rec)
-        if c.trunk_lines and self.lines >= c.trunk_lines:          # every line busy: a busy signal
+        pool = int(c.ct_pool[caller.call_type])                    # the shared lines, or the call type's own
+        if c.pool_lines[pool] and self.lines[pool] >= c.pool_lines[pool]:   # every line busy: a busy signal
             rec.outcome, rec.end = BLOCKED, env.now
             self.redial_maybe(caller, k)
             return
-        self.lines += 1
+        self.lines[pool] += 1
         needs = list(caller.needs)                                 # post-service routing may add needs
         n_needs, extra = len(needs), 0
         per = self.dem.period_of(rec.arrival)                      # laws by period: the arrival's interval
@@ -170,9 +171,9 @@ class SimpyModel:
                     mt = float(c.queue_message_time[queue]) if outcome == MESSAGE else 0.0
                     if mt > 0:                                     # recording the message, the line held
                         rec.end = env.now + mt
-                        Step(env, mt, P_DEPART).callbacks.append(lambda _e: self.free_line())
+                        Step(env, mt, P_DEPART).callbacks.append(lambda _e: self.free_line(pool))
                     else:
-                        self.lines -= 1                            # the line is free
+                        self.lines[pool] -= 1                      # the line is free
                     if outcome == ABANDONED:
                         self.redial_maybe(caller, k)
                     return
@@ -244,11 +245,11 @@ class SimpyModel:
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
         rec.resolved = bool(caller.u(k, rv.RESOLVE) < p) and not skipped   # a need left unserved: unresolved
         rec.end = done + rec.survey
-        if c.trunk_lines:                                          # the line is free after the survey
+        if c.pool_lines[pool]:                                     # the line is free after the survey
             if rec.survey > 0:
-                Step(env, rec.survey, P_DEPART).callbacks.append(lambda _e: self.free_line())
+                Step(env, rec.survey, P_DEPART).callbacks.append(lambda _e: self.free_line(pool))
             else:
-                self.free_line()
+                self.free_line(pool)
         if (not rec.resolved and k + 1 < c.ct_max_attempts[rec.call_type]
                 and caller.u(k, rv.RETRY) < c.ct_callback[rec.call_type]):
             self.retry(caller, k + 1, rec.survey + caller.callback_delay(k))
