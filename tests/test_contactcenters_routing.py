@@ -95,26 +95,8 @@ N_COMPARISONS = sum(len(v) for v in PUBLISHED.values())
 ALPHA = 0.01 / N_COMPARISONS
 Z_CRIT = stats.norm.isf(ALPHA / 2)
 
-#: a figure's per-replication values: an array (the figure is its mean) or (numerator, denominator) arrays
-#: (the figure is the ratio of their means, a function of averages)
-Sample = np.ndarray | tuple[np.ndarray, np.ndarray]
-
-
-# the estimators of tests/test_contactcenters.py
-def mean_se(x: np.ndarray) -> tuple[float, float]:
-    """A mean over replications and its standard error."""
-    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
-
-
-def ratio_se(num: np.ndarray, den: np.ndarray) -> tuple[float, float]:
-    """The ratio of sums over replications (a function of averages) and its delta-method standard error."""
-    r = num.sum() / den.sum()
-    return float(r), float((num - r * den).std(ddof=1) / den.mean() / np.sqrt(num.size))
-
-
-def estimate(sample: Sample) -> tuple[float, float]:
-    """A figure's estimate and standard error from its per-replication values."""
-    return ratio_se(*sample) if isinstance(sample, tuple) else mean_se(sample)
+# the estimators of tests/test_contactcenters.py (a mean, or a function of averages with its delta-method error)
+from test_contactcenters import Sample, estimate  # noqa: E402
 
 
 def z_value(published: tuple, est: float, se: float) -> float:
