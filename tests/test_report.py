@@ -472,3 +472,21 @@ if __name__ == "__main__":
         make_reference(sweep_dir=Path(rest[0]) if rest else None)
     else:
         print(__doc__)
+
+
+def test_report_has_a_table_by_call_type_when_there_are_several(runs):
+    msk = ccsim.load_scenario(Path(__file__).resolve().parents[1] / "experiments" / "scenarios" / "contactcenters"
+                              / "simplemsk.toml")
+    res = ccsim.simulate(msk, reps=3, seed=2, keep_calls=False)
+    html = report(res)
+    section = html[html.index("id='section-call-types'"):]
+    section = section[: section.index("</section>")]
+    summary = res.call_type_summary()
+    for ct in ("t0", "t1", "t2"):        # each call type, its threshold and its mean service level
+        assert f"{ct} (20 s)" in section
+        assert format(summary.loc[ct, "service_level"], ".1%") in section
+    assert "section-call-types" in report(runs["silo"])         # silo's day has several call types too
+    one = ccsim.simulate(ccsim.load_scenario(SCENARIOS / "erlang_a.toml").override({"horizon": 7200}), reps=2, seed=1,
+                         keep_calls=False)
+    assert "section-call-types" not in report(one)              # one call type: the cards say it all
+    assert "[-" not in section                                 # intervals clipped to what a KPI can be

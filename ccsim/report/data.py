@@ -56,6 +56,7 @@ class Point:
     intervals: pd.DataFrame | None         # mean over reps, one row per interval
     journeys: pd.Series | None             # metric -> mean over reps (wait_cdf:*, flow:*)
     index: int | None = None               # the sweep point
+    call_types: pd.DataFrame | None = None  # rep, call_type, KPIs (runs with several call types)
     summary: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
@@ -237,7 +238,9 @@ def _run_point(label: str, res: Results) -> Point:
     have = iv is not None and not iv.empty and {"interval", "rep"} <= set(iv.columns)
     return Point(series=label, staffing=None, factors={}, kpis=res.kpis,
                  intervals=res.interval_summary().sort_values("interval").reset_index(drop=True) if have else None,
-                 journeys=journey_means(res.journeys, len(res.kpis)))
+                 journeys=journey_means(res.journeys, len(res.kpis)),
+                 call_types=res.call_types if len(res.scenario.demand.call_types) > 1 and not res.call_types.empty
+                 else None)
 
 
 def _first_difference(x: Any, y: Any, path: str) -> tuple[str, str, str]:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from .. import kpis
 from ..version import __version__
 from .charts import Chart
 from .data import Data
@@ -34,6 +35,38 @@ def cards_html(data: Data) -> str:
     return "".join(out)
 
 
+#: the KPIs of the table by call type
+TYPE_KPIS = ("offered", "service_level", "abandon_rate", "asa", "blocked", "messages", "disconnected")
+
+
+def call_types_html(data: Data) -> str:
+    """A table per design of its call types' KPIs (mean over replications, 95% CI), each call type's service
+    level at its own threshold; "" when no design has several call types."""
+    out = []
+    for s in data.series:
+        ct = s.head.call_types
+        if ct is None:
+            continue
+        names = [k for k in TYPE_KPIS if k in ("offered", "service_level", "abandon_rate", "asa") or (ct[k] > 0).any()]
+        head = "".join(f"<th>{esc(kpis.REGISTRY[k].label.replace(' ({thr} s)', ''))}</th>" for k in names)
+        rows = []
+        for name, g in ct.groupby("call_type", sort=False):
+            cells = []
+            for k in names:
+                m, lo, hi, _ = kpis.mean_ci(g[k].to_numpy(dtype=float))
+                lo, hi = max(lo, 0.0), (min(hi, 1.0) if kpis.REGISTRY[k].unit == "share" else hi)  # what it can be
+                ci = "" if lo != lo else f"<br><span class='ci'>[{kpis.format(k, lo)}, {kpis.format(k, hi)}]</span>"
+                cells.append(f"<td>{kpis.format(k, m)}{ci}</td>")
+            rows.append(f"<tr><th>{esc(str(name))} ({g['sl_threshold'].iloc[0]:g} s)</th>{''.join(cells)}</tr>")
+        out.append(f"<h3><span class='chip' style='background:{s.color}'></span>{series_name(s)}</h3>"
+                   f"<table class='notes types'><tr><th>call type (threshold)</th>{head}</tr>{''.join(rows)}</table>")
+    if not out:
+        return ""
+    return ("<section class='panel' id='section-call-types'><h2>By call type</h2>" + "".join(out)
+            + "<p class='fine'>Mean over replications with its 95% Student-t interval; each call type's service "
+              "level at its own threshold.</p></section>")
+
+
 def _chart_html(n: int, ch: Chart) -> tuple[str, str]:
     """(the chart's section, its script)."""
     inner = script = ""
@@ -58,7 +91,7 @@ def render_page(data: Data, charts: list[Chart]) -> str:
             f"<section class='panel headline'><h2>Headline</h2><ul>{items}</ul>"
             f"<p class='fine'>{fine_print(data)}</p></section>",
             f"<section class='panel'><h2>Key numbers{'' if len(data.series) == 1 else ' per design'}</h2>"
-            f"{cards_html(data)}</section>"]
+            f"{cards_html(data)}</section>", call_types_html(data)]
     scripts = []
     for n, ch in enumerate(charts, start=1):
         section, script = _chart_html(n, ch)
