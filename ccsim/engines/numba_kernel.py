@@ -246,7 +246,18 @@ def ddraw(dm, m, ck, attempt, purpose, index):
 
 
 # ---------------------------------------------------------------------------- agents and queues
-@njit(**_INL)
+@njit(**_JIT)
+def after_service(dz, ck, k, g, nx):
+    """The skill group g's post-service routing table adds as the caller's (nx+1)-th added need, or -1
+    (SimpyModel._after_service)."""
+    u = rv.uniform(ck, k, rv.AFTER, nx, 0)
+    for r in range(dz.after_cum.shape[1]):
+        if u < dz.after_cum[g, r]:
+            return dz.after_skill[g, r]
+    return -1
+
+
+@njit(**_JIT)
 def has_idle(dz, ag, q):
     """Whether a caller joining queue q now would be answered at once (Center.has_idle)."""
     for j in range(dz.qg_n[q]):
@@ -401,14 +412,19 @@ def select_agent(dz, ag, q, ck, k, leg, waited, sub):
     """The idle agent who answers a caller of queue q who has waited ``waited`` (groups whose overflow delay is at
     most that), or -1 (Center._select_agent): the longest idle of the first group with one (preference), the
     longest idle of them all, or the int(u·n)-th of the n idle agents (the caller's route uniform ``sub``)."""
-    sel = dz.agent_sel
-    if sel == SELECT_PREFERENCE:
+    if dz.agent_sel == SELECT_PREFERENCE:
         for j in range(dz.qg_n[q]):
             g = dz.qg[q, j]
             if ag.idle_n[g] > 0 and dz.qg_after[q, j] <= waited:
                 return idle_pop(ag, g)
         return -1
-    if sel == SELECT_LONGEST_IDLE:
+    return select_other(dz, ag, q, ck, k, leg, waited, sub)
+
+
+@njit(**_JIT)
+def select_other(dz, ag, q, ck, k, leg, waited, sub):
+    """select_agent's longest-idle and random rules (a real call: they cost compile time, not run time)."""
+    if dz.agent_sel == SELECT_LONGEST_IDLE:
         best = -1
         for j in range(dz.qg_n[q]):
             g = dz.qg[q, j]
@@ -433,7 +449,7 @@ def select_agent(dz, ag, q, ck, k, leg, waited, sub):
     return -1
 
 
-@njit(**_INL)
+@njit(**_JIT)
 def on_overflow(dz, ag, sl, ev, ist, tk, seq, now):
     """The caller of ticket tk has waited its queue's j-th overflow delay: more groups may take them now; if none
     does, the next delay is timed (Center.overflow, SimpyModel._time_overflow)."""
@@ -1050,12 +1066,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             if need == n_base + ci[c, CI_NX]:
                 nx = ci[c, CI_NX]
                 if nx < dz.max_after:  # the group's post-service routing table may add a need
-                    u = rv.uniform(ck, k, rv.AFTER, nx, 0)
-                    more = -1
-                    for r in range(dz.after_cum.shape[1]):
-                        if u < dz.after_cum[g, r]:
-                            more = dz.after_skill[g, r]
-                            break
+                    more = after_service(dz, ck, k, g, nx)
                     if more >= 0:
                         ci[c, CI_X0 + nx] = more
                         ci[c, CI_NX] = nx + 1
