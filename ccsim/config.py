@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
                       ValidationError, field_validator, model_serializer, model_validator)
@@ -28,7 +27,7 @@ from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponenti
 from .checks import (OVERLOAD_FACTOR, check_scenario, law_at, law_means, offered_load, overload_warning,  # noqa: F401
                      rate_segments, segment_edges)
 from .errors import OptionError, ScenarioError
-from .limits import (DAY, MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
+from .limits import (MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
                      NAME_RULE, NOT_A_LABEL, Prob, RunTime, UNION_TAGS, clip, plain_text, safe_name,
