@@ -9,13 +9,13 @@ import pytest
 from centers import ROOT
 
 SCRIPTS = ["silo_vs_team", "staffing_sweep", "storm_surge", "aht_pressure", "erlang_validation", "staffing_plan",
-           "attribution", "calibrate_and_compare"]
+           "attribution", "calibrate_and_compare", "shift_roster"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_experiment_runs(name, tmp_path):
     out = tmp_path / name
-    reps = "8" if name == "staffing_plan" else "2"
+    reps = "8" if name in ("staffing_plan", "shift_roster") else "2"
     p = subprocess.run([sys.executable, str(ROOT / "experiments" / f"{name}.py"), "--reps", reps, "--out", str(out)],
                        capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-2000:]
