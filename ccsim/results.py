@@ -247,13 +247,25 @@ def points_frame(points: list[dict]) -> pd.DataFrame:
 TIDY_COLUMNS = ("point", "rep", "metric", "interval", "value")
 
 
+#: the KPIs by call type a sweep keeps (with several call types), as metrics "type:<call type>:<kpi>"
+TYPE_METRICS = ("sl_threshold", "offered", "service_level", "abandon_rate", "asa", "blocked", "messages",
+                "disconnected")
+
+
 def tidy_rows(point: int, res: Results, interval_metrics: tuple[str, ...]) -> pd.DataFrame:
     """A run's rows in the sweep's tidy long form: run-level KPIs and journeys (``interval`` -1), then
     ``interval_metrics`` by interval. Written once; wide views are derived by :class:`SweepResults`."""
     kp = res.kpis.reset_index().melt(id_vars="rep", var_name="metric", value_name="value").assign(interval=-1)
     iv = res.intervals[["rep", "interval", *interval_metrics]].melt(id_vars=["rep", "interval"], var_name="metric",
                                                                      value_name="value")
-    rows = pd.concat([kp, iv, res.journeys.assign(interval=-1)], ignore_index=True)
+    ct = res.call_types
+    if ct is not None and not ct.empty and len(res.scenario.demand.call_types) > 1:   # "type:<call type>:<kpi>"
+        ty = ct[["rep", "call_type", *TYPE_METRICS]].melt(id_vars=["rep", "call_type"], var_name="kpi")
+        ty = pd.DataFrame({"rep": ty["rep"], "metric": "type:" + ty["call_type"].astype(str) + ":" + ty["kpi"],
+                           "value": ty["value"], "interval": -1})
+    else:
+        ty = None
+    rows = pd.concat([kp, iv, res.journeys.assign(interval=-1), ty], ignore_index=True)
     rows.insert(0, "point", point)
     return rows.astype({"point": np.int64, "rep": np.int32, "interval": np.int32, "value": float})[list(TIDY_COLUMNS)]
 
@@ -336,8 +348,26 @@ class SweepResults:
 
         A flow absent from a replication was not taken in it (count 0)."""
         t = self.run_rows(point)
-        t = t[t["metric"].str.contains(":", regex=False)]
+        t = t[t["metric"].str.startswith(("wait_cdf:", "flow:"))]
         return t[["point", "rep", "metric", "value"]].reset_index(drop=True)
+
+    def call_types(self, point: int) -> pd.DataFrame:
+        """KPIs by call type of one point (rep, call_type, TYPE_METRICS), as Results.call_types; empty when the
+        scenario has one call type."""
+        t = self.run_rows(point)
+        t = t[t["metric"].str.startswith("type:")]
+        if t.empty:
+            return pd.DataFrame(columns=["rep", "call_type", *TYPE_METRICS])
+        parts = t["metric"].str.split(":", n=2, expand=True)
+        wide = (t.assign(call_type=parts[1], kpi=parts[2])
+                .pivot(index=["rep", "call_type"], columns="kpi", values="value").reset_index())
+        wide.columns.name = None
+        base = ((self.manifest.get("definition") or {}).get("base") or {}).get("demand") or {}
+        order = [c for c in base.get("call_types") or {} if c in set(parts[1])]   # the scenario's order
+        order += sorted(set(parts[1]) - set(order))
+        wide["rep"] = wide["rep"].astype(np.int64)
+        wide = wide.sort_values(["rep", "call_type"], key=lambda c: c.map(order.index) if c.name == "call_type" else c)
+        return wide[["rep", "call_type", *[k for k in TYPE_METRICS if k in wide.columns]]].reset_index(drop=True)
 
     def intervals(self, point: int | None = None) -> pd.DataFrame:
         """Mean over replications of each interval metric, per point (wide: one column per metric)."""

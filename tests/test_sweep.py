@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -265,3 +266,17 @@ def test_sweep_names_cannot_leave_results(tmp_path, name):
     base = ccsim.load_scenario(small_base(tmp_path))
     with pytest.raises(ScenarioError, match="name"):
         Sweep(name=name, base=base, reps=1)
+
+
+def test_a_sweep_keeps_kpis_by_call_type(tmp_path, silo):
+    """With several call types, each point keeps its KPIs by call type: the very values a plain run gives."""
+    short = silo.override({"horizon": 7 * 3600.0})
+    sw = Sweep(name="types", base=short, factors={"design.staffing_scale": [1.0, 1.2]}, reps=2, seed=5)
+    res = sw.run(tmp_path / "out", workers=1)
+    for p, scale in enumerate([1.0, 1.2]):
+        got = res.call_types(p)
+        want = ccsim.simulate(short.override({"design.staffing_scale": scale}), reps=2, seed=5, keep_calls=False).call_types
+        assert list(got["call_type"].unique()) == list(short.demand.call_types)
+        for k in ("offered", "service_level", "abandon_rate", "asa", "sl_threshold"):
+            np.testing.assert_allclose(got[k].to_numpy(float), want[k].to_numpy(float), rtol=1e-12, err_msg=k)
+    assert not res.journeys()["metric"].str.startswith("type:").any()

@@ -364,7 +364,8 @@ def _sweep_data(sr: SweepResults, source: str = "") -> Data:
         pt = Point(series=lab, staffing=float(row[staffing]) if staffing else None,
                    factors={c: row[c] for c in factor_cols}, kpis=kp,
                    intervals=iv.sort_values("interval").reset_index(drop=True) if iv is not None else None,
-                   journeys=journey_means(jrs.get(p), len(kp)), index=p)
+                   journeys=journey_means(jrs.get(p), len(kp)), index=p,
+                   call_types=(lambda t: None if t.empty else t)(sr.call_types(p)))
         by_series.setdefault(lab, []).append(pt)
         point_series[p] = lab
 
