@@ -20,8 +20,9 @@ __all__ = ["INTERVAL_KPIS", "WAIT_GRID", "call_type_kpis", "contact_sums", "grou
 EPS = 1e-9  # waits within the threshold "up to rounding" (as the kernel)
 
 
-def contact_sums(c: dict[str, np.ndarray], sl_threshold: float) -> dict[str, float]:
-    """The caller-side window sums of :data:`ccsim.kpis.SUMS` over a set of contacts (already in the window)."""
+def contact_sums(c: dict[str, np.ndarray], sl_threshold: float | np.ndarray) -> dict[str, float]:
+    """The caller-side window sums of :data:`ccsim.kpis.SUMS` over a set of contacts (already in the window);
+    ``sl_threshold``: one for all, or each contact's (its call type's)."""
     outcome = c["outcome"]
     ans = outcome == ANSWERED
     aban = outcome == ABANDONED
@@ -66,10 +67,11 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     n, Q, G = comp.n_intervals, len(comp.queues), len(comp.groups)
     win = window_mask(c, comp)
     thr = comp.ct_sl[c["call_type"]]                   # each contact's service-level threshold (its call type's)
-    window = contact_sums({k: a[win] for k, a in c.items()}, thr[win])
-    by_type = np.array([[v for v in contact_sums({k: a[win & (c["call_type"] == ct)] for k, a in c.items()},
-                                                  thr[win & (c["call_type"] == ct)]).values()]
-                        for ct in range(len(comp.call_types))]).reshape(len(comp.call_types), len(CONTACT_SUMS))
+    by_type = np.zeros((len(comp.call_types), len(CONTACT_SUMS)))
+    for ct in range(len(comp.call_types)):
+        m = win & (c["call_type"] == ct)
+        sums = contact_sums({k: a[m] for k, a in c.items()}, thr[m])
+        by_type[ct] = [sums[k] for k in CONTACT_SUMS]
     # by interval of arrival, every contact
     idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
     ans = c["outcome"] == ANSWERED
@@ -112,7 +114,8 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     ending = np.where(c["outcome"][tc] == ANSWERED, np.where(c["resolved"][tc], 0, 1), 2)
     flow_end = np.zeros((L, G, len(ENDINGS)))
     np.add.at(flow_end, (leg_o[tail], g_o[tail], ending), 1.0)
-    return Tallies(window=np.array([window[k] for k in CONTACT_SUMS]), by_type=by_type, by_interval=by_interval, by_queue=by_queue,
+    # as the kernel: the window sums are the sums of the call types
+    return Tallies(window=by_type.sum(axis=0), by_type=by_type, by_interval=by_interval, by_queue=by_queue,
                    by_group=by_group, wait_hist=hist, flow_in=flow_in, flow_out=flow_out, flow_end=flow_end,
                    busy=out.busy, staffed=out.staffed, busy_window=out.busy_window, staffed_window=out.staffed_window)
 

@@ -40,13 +40,11 @@ class Compiled:
     interval: float
     n_intervals: int
     end_time: float              # horizon + max_drain: the simulation stops here
-    sl_threshold: float
-    ct_sl: np.ndarray            # (C,) service-level threshold of each call type
+    ct_sl: np.ndarray            # (C,) service-level threshold of each call type (sl_threshold, sl_thresholds)
     # design
     ivr_time: float
-    trunk_lines: int             # telephone lines (0: as many as needed)
     ct_pool: np.ndarray          # (C,) int: the line pool a call type's contacts hold (0: the shared trunk lines)
-    pool_lines: np.ndarray       # (P,) int: lines of each pool (0: as many as needed)
+    pool_lines: np.ndarray       # (P,) int: lines of each pool, trunk_lines first (0: as many as needed)
     disconnect_at_close: bool    # callers waiting at the horizon are disconnected
     disconnect_unstaffed: bool   # callers waiting in a queue whose last scheduled agent leaves are disconnected
     transfer_time: float
@@ -146,9 +144,9 @@ def compile_scenario(sc: Scenario) -> Compiled:
     return Compiled(
         skills=skills, queues=queues, groups=groups, call_types=tuple(d.call_types),
         horizon=sc.horizon, warmup=sc.warmup, interval=sc.interval, n_intervals=n_int,
-        end_time=sc.horizon + sc.max_drain, sl_threshold=sc.sl_threshold,
+        end_time=sc.horizon + sc.max_drain,
         ct_sl=np.array([sc.sl_thresholds.get(n, sc.sl_threshold) for n in d.call_types], dtype=float),
-        ivr_time=g.ivr.time, trunk_lines=int(g.trunk_lines or 0),
+        ivr_time=g.ivr.time,
         ct_pool=np.array([1 + list(g.call_type_lines).index(n) if n in g.call_type_lines else 0
                           for n in d.call_types], dtype=np.int64),
         pool_lines=np.array([int(g.trunk_lines or 0), *g.call_type_lines.values()], dtype=np.int64),

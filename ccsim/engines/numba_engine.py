@@ -94,8 +94,8 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
     g_maxa = (staffing.max(axis=1) + 1) if staffing.size else np.ones(len(comp.groups), np.int64)
     dz = nk.DESIGN(
         horizon=float(comp.horizon), warmup=float(comp.warmup), interval=float(comp.interval),
-        n_int=int(comp.n_intervals), end_time=float(comp.end_time), sl_threshold=float(comp.sl_threshold), ct_sl=_c(comp.ct_sl),
-        ivr_time=float(comp.ivr_time), trunk_lines=int(comp.trunk_lines), ct_pool=_c(comp.ct_pool, np.int64),
+        n_int=int(comp.n_intervals), end_time=float(comp.end_time), ct_sl=_c(comp.ct_sl),
+        ivr_time=float(comp.ivr_time), ct_pool=_c(comp.ct_pool, np.int64),
         pool_lines=_c(comp.pool_lines, np.int64),
         disconnect_at_close=bool(comp.disconnect_at_close), disconnect_unstaffed=bool(comp.disconnect_unstaffed), transfer_time=float(comp.transfer_time),
         reexplain_time=float(comp.reexplain_time), handoff_time=float(comp.handoff_time),

@@ -36,7 +36,7 @@ from .. import variates as rv
 
 # ---------------------------------------------------------------------------- the named structures
 DESIGN = namedtuple("DESIGN", [
-    "horizon", "warmup", "interval", "n_int", "end_time", "sl_threshold", "ct_sl", "ivr_time", "trunk_lines", "ct_pool", "pool_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
+    "horizon", "warmup", "interval", "n_int", "end_time", "ct_sl", "ivr_time", "ct_pool", "pool_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
@@ -116,8 +116,8 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_UNUSED, IS_CLOSED, IS_IDLE_SEQ) = range(20)
-N_IS = 20
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_CLOSED, IS_IDLE_SEQ) = range(19)
+N_IS = 19
 IS_POOLS = N_IS  # then the lines in use of each line pool (dz.pool_lines): ist has N_IS + pools entries
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
@@ -281,9 +281,9 @@ def ticket_cls(dz, q, kind, ct):
 
 
 @njit(**_INL)
-def queue_push(ag, q, cls, tk, li):
+def queue_push(dz, ag, q, cls, tk, li):
     """The caller joins the back of its priority class in queue q (a doubly linked list of tickets)."""
-    x = q * (ag.q_head.shape[0] // ag.q_live.shape[0]) + cls
+    x = q * dz.n_cls + cls
     t = ag.q_tail[x]
     li[tk, LI_PREV] = t
     li[tk, LI_NEXT] = -1
@@ -296,9 +296,9 @@ def queue_push(ag, q, cls, tk, li):
 
 
 @njit(**_INL)
-def queue_remove(ag, q, cls, tk, li):
+def queue_remove(dz, ag, q, cls, tk, li):
     """A waiting caller hangs up: unlink the ticket."""
-    x = q * (ag.q_head.shape[0] // ag.q_live.shape[0]) + cls
+    x = q * dz.n_cls + cls
     p = li[tk, LI_PREV]
     n = li[tk, LI_NEXT]
     if p < 0:
@@ -313,32 +313,19 @@ def queue_remove(ag, q, cls, tk, li):
 
 
 @njit(**_INL)
-def queue_pop(ag, q, li):
-    """The head of queue q: priority class 0 first, FCFS within a class."""
-    n_cls = ag.q_head.shape[0] // ag.q_live.shape[0]
-    for cls in range(n_cls):
-        x = q * n_cls + cls
-        h = ag.q_head[x]
-        if h >= 0:
-            n = li[h, LI_NEXT]
-            ag.q_head[x] = n
-            if n < 0:
-                ag.q_tail[x] = -1
-            else:
-                li[n, LI_PREV] = -1
-            ag.q_live[q] -= 1
-            return h
-    return -1
-
-
-@njit(**_INL)
-def connect(ag, tk, a, now, li, ist):
-    """Agent ``a`` answers ticket ``tk`` (Center._connect)."""
+def engage(ag, a, now, ist, tk):
+    """Agent ``a`` is busy from now, with the leg ``tk`` (-1: a consult) (Center.engage)."""
     ag.ag_busy_since[a] = now
     ag.ag_busy[a] = True
     ag.ag_order[a] = ist[IS_ORDER]
     ist[IS_ORDER] += 1
     ag.ag_leg[a] = tk
+
+
+@njit(**_INL)
+def connect(ag, tk, a, now, li, ist):
+    """Agent ``a`` answers ticket ``tk`` (Center._connect)."""
+    engage(ag, a, now, ist, tk)
     li[tk, LI_STATE] = T_CONNECTED
     li[tk, LI_AG] = a
 
@@ -384,7 +371,7 @@ def next_call(dz, ag, a, g, now, li, lf, ist):
                     break
     if best >= 0:
         tk = best_h
-        queue_remove(ag, best, best_cls, tk, li)
+        queue_remove(dz, ag, best, best_cls, tk, li)
         connect(ag, tk, a, now, li, ist)
         resume_now(ag, ist, li[tk, LI_CONTACT])
         return
@@ -461,7 +448,7 @@ def on_overflow(dz, ag, sl, ev, ist, tk, seq, now):
     c = li[tk, LI_CONTACT]
     a = select_agent(dz, ag, q, ci[c, CI_KEY], ci[c, CI_ATTEMPT], li[tk, LI_LEG], dz.q_delays[q, j], j + 1)
     if a >= 0:
-        queue_remove(ag, q, ticket_cls(dz, q, li[tk, LI_KIND], ci[c, CI_CALL_TYPE]), tk, li)
+        queue_remove(dz, ag, q, ticket_cls(dz, q, li[tk, LI_KIND], ci[c, CI_CALL_TYPE]), tk, li)
         connect(ag, tk, a, now, li, ist)
         resume_now(ag, ist, c)
     elif j + 1 < dz.q_nd[q]:
@@ -795,7 +782,7 @@ def on_patience(dz, ag, sl, ist, tk, seq):
     if li[tk, LI_STATE] == T_WAITING and li[tk, LI_PSEQ] == seq:
         li[tk, LI_STATE] = T_MESSAGE if li[tk, LI_MESSAGE] else T_DEAD
         q = li[tk, LI_QUEUE]
-        queue_remove(ag, q, ticket_cls(dz, q, li[tk, LI_KIND], sl.ci[li[tk, LI_CONTACT], CI_CALL_TYPE]), tk, li)
+        queue_remove(dz, ag, q, ticket_cls(dz, q, li[tk, LI_KIND], sl.ci[li[tk, LI_CONTACT], CI_CALL_TYPE]), tk, li)
         resume_now(ag, ist, li[tk, LI_CONTACT])
 
 
@@ -818,7 +805,7 @@ def clear_queue(dz, ag, sl, ist, q):
         while tk >= 0:
             nxt = li[tk, LI_NEXT]
             if li[tk, LI_KIND] != HANDOFF:
-                queue_remove(ag, q, cls, tk, li)
+                queue_remove(dz, ag, q, cls, tk, li)
                 li[tk, LI_STATE] = T_DISCONNECTED
                 resume_now(ag, ist, li[tk, LI_CONTACT])
             tk = nxt
@@ -911,7 +898,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
     ck = ci[c, CI_KEY]
     row = ci[c, CI_ROW]
     n_base = dm.n_needs[ct, row]  # the caller's own needs (post-service routing adds ci[c, CI_NX] more)
-    per = min(int(cf[c, CF_ARRIVAL] // dm.law_interval), dm.skill_talk.shape[1] - 1)  # laws by period
+    per = 0  # laws by period: the column of the contact's arrival interval
+    if dm.skill_talk.shape[1] > 1:
+        per = min(int(cf[c, CF_ARRIVAL] // dm.law_interval), dm.skill_talk.shape[1] - 1)
     y_t = 0.0
     y_pc = 0
     rel_a = 0
@@ -958,7 +947,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                     kind == TRANSFER and dz.route_nowait[need_skill(dm, ci, c, ct, row, ci[c, CI_NEED])]):  # closed, or may not wait
                 li[tk, LI_STATE] = T_DISCONNECTED
             else:
-                queue_push(ag, q, cls, tk, li)
+                queue_push(dz, ag, q, cls, tk, li)
             if ci[c, CI_NLEGS] == 0:
                 ci[c, CI_FIRST_QUEUE] = q
             ci[c, CI_NLEGS] += 1
@@ -1089,11 +1078,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                     rel_next = L_FINISH
                     lbl = L_RELEASE
                     continue
-                ag.ag_busy_since[e] = now  # Center.engage
-                ag.ag_busy[e] = True
-                ag.ag_order[e] = ist[IS_ORDER]
-                ist[IS_ORDER] += 1
-                ag.ag_leg[e] = -1
+                engage(ag, e, now, ist, -1)
                 ci[c, CI_EXPERT] = e
                 y_t = now + ddraw(dm, dm.skill_talk[skill, per], ck, k, rv.TALK, need) / dz.speed[ag.ag_group[e], skill]
                 y_pc = PC_CONSULT

@@ -181,13 +181,16 @@ class Center:
         or None if nobody is idle."""
         agent = self._select_agent(queue, 0.0, route_u)
         if agent is not None:
-            agent.busy_since = self.env.now
-            self.busy[agent.group, agent.id] = agent
+            self._engage(agent)
         return agent
 
-    def _connect(self, t: Ticket, agent: Agent) -> None:
+    def _engage(self, agent: Agent) -> None:
+        """The agent is busy from now."""
         agent.busy_since = self.env.now
         self.busy[agent.group, agent.id] = agent
+
+    def _connect(self, t: Ticket, agent: Agent) -> None:
+        self._engage(agent)
         t.agent = agent
         t.done.succeed()
 
