@@ -6,11 +6,13 @@ imported for annotations only.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import ScenarioError
+from .shifts import check_shift_types, shift_cover
 from .limits import (DAY, MAX_AGENTS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STAFFING_CELLS,
                      MAX_TOTAL_AGENTS)
 
@@ -116,6 +118,21 @@ def check_size(sc: Scenario) -> None:
                             f"{MAX_FIRST_CONTACTS:.0e}", "lower arrival_rate, volume or surge multipliers, or shorten the horizon")
 
 
+def check_rosters(sc: Scenario) -> None:
+    """Rosters name known shift types on interval boundaries; each rostered group learns what it covers."""
+    g = sc.design
+    check_shift_types(g.shift_types, sc.interval, max(1, math.ceil(sc.n_intervals * sc.interval / DAY - 1e-9)))
+    for gn, gr in g.groups.items():
+        if gr.roster is None:
+            continue
+        for sn in gr.roster:
+            if sn not in g.shift_types:
+                raise ScenarioError(f"design.groups.{gn}.roster", f"unknown shift type {sn!r}",
+                                    f"use one of {_some(g.shift_types)}" if g.shift_types else
+                                    f"define it in design.shift_types.{sn} = {{start, length, breaks}}")
+        gr._cover = [(n, shift_cover(g.shift_types[sn], sc.interval, sc.n_intervals)) for sn, n in gr.roster.items()]
+
+
 def check_scenario(sc: Scenario) -> None:
     """Cross-field rules pydantic cannot see field by field; raises ScenarioError."""
     d, g = sc.demand, sc.design
@@ -125,6 +142,7 @@ def check_scenario(sc: Scenario) -> None:
     if n_int > MAX_INTERVALS:  # first: the per-interval checks below would name a lesser symptom
         raise ScenarioError("interval", f"{n_int:,} intervals of {sc.interval:g} s in the {sc.horizon:g}-s horizon, "
                             f"more than {MAX_INTERVALS:,}", "use longer intervals or a shorter horizon")
+    check_rosters(sc)
     skills = list(d.skills)
     if len(set(skills)) != len(skills):
         raise ScenarioError("demand.skills", "a skill is listed twice", "list each skill once")

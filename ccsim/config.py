@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag,
                       ValidationError, field_validator, model_serializer, model_validator)
 
 from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponential, Float, Seconds, not_a_boolean
@@ -32,6 +32,7 @@ from .limits import (MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
                      NAME_RULE, NOT_A_LABEL, Prob, RunTime, UNION_TAGS, clip, plain_text, safe_name,
                      is_folder_name, shape_tag, shown, value_or_list_tag)
+from .shifts import ShiftType, roster_profile
 from .tomlfile import include_path, read_toml, set_path
 
 class _Model(BaseModel):
@@ -178,9 +179,14 @@ class Group(_Model):
                                 description="queues the agents take calls from, in preference order")
     # whole numbers (3.0 is read as 3, 3.5 is an error), each at most MAX_AGENTS
     staffing: Annotated[Annotated[Agents, Tag(":value")] | Annotated[list[Agents], Field(max_length=MAX_INTERVALS), Tag(":list")],
-                        Discriminator(value_or_list_tag)] = Field(
-        description="agents on the phones, constant or one value per interval")
+                        Discriminator(value_or_list_tag)] | None = Field(
+        default=None, description="agents on the phones, constant or one value per interval (or give a roster)")
+    roster: dict[Label, Agents] | None = Field(
+        default=None, max_length=MAX_NAMES, description="agents on each shift type of design.shift_types (instead of staffing)")
+    absenteeism: Prob = Field(default=0.0, description="probability each rostered agent is absent on a given day")
     cost_per_hour: Float = Field(default=0.0, ge=0.0, le=MAX_COST_PER_HOUR)
+    #: (agents, interval ranges) per shift type of the roster, set by the cross-field checks (they know the interval)
+    _cover: list | None = PrivateAttr(default=None)
     overflow_after: dict[Label, Seconds] = Field(
         default={}, max_length=MAX_NAMES,
         description="queues of the list this group takes callers from only once they have waited this long there")
@@ -194,16 +200,31 @@ class Group(_Model):
     @classmethod
     def _staffing(cls, v):
         st = [v] if isinstance(v, int) else v
-        if not st:
+        if st is not None and not st:
             raise ValueError("give a number of agents or one value per interval")
         return v
+
+    @model_validator(mode="after")
+    def _staffing_or_roster(self):
+        if (self.staffing is None) == (self.roster is None):
+            raise ValueError("give either staffing (agents per interval) or roster (agents per shift type), not "
+                             + ("both" if self.roster is not None else "neither"))
+        if self.absenteeism and self.roster is None:
+            raise ValueError("absenteeism applies to rostered agents: give a roster, or remove absenteeism")
+        return self
 
     def speed(self) -> dict[str, float]:
         """Skill -> speed factor (talk time is divided by it)."""
         return dict(self.skills) if isinstance(self.skills, dict) else {s: 1.0 for s in self.skills}
 
     def staffing_profile(self, n_intervals: int, scale: float = 1.0) -> list[int]:
-        """Agents per interval, for exactly ``n_intervals`` intervals, times ``scale`` rounded to whole agents."""
+        """Agents per interval, for exactly ``n_intervals`` intervals, times ``scale`` rounded to whole agents
+        (a roster: the agents scheduled on its shifts, before absence)."""
+        if self.roster is not None:
+            if self._cover is None:
+                raise ScenarioError("design.groups", "a rostered group's staffing needs the scenario's interval",
+                                    "validate the scenario with scenario_from_dict")
+            return roster_profile(self._cover, n_intervals, scale)
         st = [self.staffing] * n_intervals if isinstance(self.staffing, int) else list(self.staffing[:n_intervals])
         return st if scale == 1.0 else [int(round(x * scale)) for x in st]
 
@@ -271,6 +292,8 @@ class Design(_Model):
         default="preference", description="which idle agent answers a caller joining a queue")
     staffing_scale: Float = Field(default=1.0, ge=0.0, le=MAX_MULTIPLIER,
                                   description="multiplies every group's staffing (rounded)")
+    shift_types: dict[Label, ShiftType] = Field(
+        default={}, max_length=MAX_NAMES, description="shifts agents work every day: start, length, breaks (rosters)")
 
     def route(self, skill: str) -> tuple[str, str, str]:
         """(entry queue, transfer queue, mode) for callers needing ``skill``."""

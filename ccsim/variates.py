@@ -20,11 +20,13 @@ from .distributions import KINDS
 
 # purposes: part of the reproducibility contract (append only)
 ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
-    BALK, ROUTE, AFTER = range(16)
+    BALK, ROUTE, AFTER, ABSENT = range(17)
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk", "route", "after")
+            "callback_delay", "survey", "deflect", "balk", "route", "after", "absent")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
+#: the call-type number of the absence draws: "caller" k is the (group, shift type) whose 40-bit key is k
+SHIFT_TYPE = DAY_TYPE - 1
 
 # distribution kinds, as ccsim.distributions encodes them (the position in KINDS); D_NEVER: no patience
 D_EXPONENTIAL, D_LOGNORMAL, D_GAMMA, D_DETERMINISTIC, D_UNIFORM, D_EMPIRICAL, D_WEIBULL = (
@@ -128,6 +130,20 @@ def busyness(stream, n_days, cv):
         for day in range(n_days):
             out[day] = gamma(shape, 1.0 / shape, caller_key(stream, DAY_TYPE, day), 0, BUSYNESS, 0)
     return out
+
+
+@njit(cache=True)
+def present_agents(stream, shift_key, day, n, p):
+    """How many of the ``n`` agents scheduled on a shift on ``day`` come to work: agent j is absent when its
+    uniform (key: the shift's (group, shift type) key, day, j) is below ``p``; the same agents whatever the design."""
+    if p <= 0.0:
+        return n
+    ck = caller_key(stream, SHIFT_TYPE, shift_key)
+    present = 0
+    for j in range(n):
+        if uniform(ck, 0, ABSENT, day, j) >= p:
+            present += 1
+    return present
 
 
 @njit(cache=True, inline="always")

@@ -313,6 +313,28 @@ def centers(draw) -> dict:
     for g in groups.values():           # a freed agent's choice among its queues
         if len(g["queues"]) > 1 and draw(st.booleans()):
             g["queue_choice"] = "longest_waiting"
+    if draw(st.booleans()):             # rosters: shifts on the interval grid, breaks on the lattice, absent agents
+        step = unit or float(draw(st.sampled_from([20, 45])))
+        types = {}
+        for k in range(draw(st.integers(1, 3))):
+            i0 = draw(st.integers(0, n_int - 1))
+            length = interval * draw(st.integers(1, n_int - i0))
+            breaks = []
+            for _ in range(draw(st.integers(0, 2))):
+                e = step * draw(st.integers(0, 8))
+                b = {"earliest": e, "latest": e + step * draw(st.integers(0, 4)), "duration": step * draw(st.integers(1, 5))}
+                if b["latest"] + b["duration"] <= length:
+                    breaks.append(b)
+            types[f"sh{k}"] = {"start": interval * i0, "length": length, "breaks": breaks}
+        design_shifts = types
+        for g in groups.values():
+            if draw(st.booleans()):
+                g.pop("staffing")
+                g["roster"] = {n: draw(st.integers(0, 6)) for n in draw(st.permutations(list(types)))[: draw(st.integers(1, len(types)))]}
+                if draw(st.booleans()):
+                    g["absenteeism"] = draw(st.sampled_from([0.2, 0.5]))
+    else:
+        design_shifts = {}
     for g in groups.values():           # post-service routing: after a group's service, maybe one more need
         if draw(st.integers(0, 3)) == 0:
             g["after_service"] = [{"p": draw(st.sampled_from([0.3, 0.6])), "skill": draw(st.sampled_from(skills))}]
@@ -328,6 +350,8 @@ def centers(draw) -> dict:
             q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))
             if draw(st.booleans()):
                 q["message_time"] = float(draw(st.sampled_from(phase or [0.0, 30.0])))
+    if design_shifts:
+        design["shift_types"] = design_shifts
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
         "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0, "sl_thresholds": demand_thr,

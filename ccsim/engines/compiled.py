@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import variates as rv
 from ..config import Scenario
 from ..limits import MAX_AFTER_SERVICE
 from ..demand import CompiledDemand, compile_demand
+from ..shifts import shifts_of
 
 # Order of simultaneous events (lower first), then by the order they were scheduled (docs/model.md).
 P_STAFF = 0      # staffing changes at interval boundaries
@@ -84,6 +86,24 @@ class Compiled:
     ct_redial: np.ndarray        # (C,)
     ct_max_attempts: np.ndarray  # (C,) int
     demand: CompiledDemand       # arrival segments, needs tables, distributions
+    # rosters (docs/model.md §2, "Shifts and breaks"): one row per shift of a day (group, day, shift type)
+    sd_group: np.ndarray         # (H,) int
+    sd_day: np.ndarray           # (H,) int
+    sd_key: np.ndarray           # (H,) int: the (group, shift type) key of its absence draws
+    sd_agents: np.ndarray        # (H,) int: agents scheduled (before absence)
+    sd_i0: np.ndarray            # (H,) int: first interval covered
+    sd_i1: np.ndarray            # (H,) int: end of the intervals covered (exclusive)
+    sd_absent: np.ndarray        # (H,) probability each agent is absent that day
+    # breaks, by window opening (then shift, then break): one row per break of each shift of a day
+    br_group: np.ndarray         # (B,) int
+    br_shift: np.ndarray         # (B,) int: its row of sd_*
+    br_latest: np.ndarray        # (B,) latest start
+    br_dur: np.ndarray           # (B,) duration
+    br_end: np.ndarray           # (B,) its shift's end: a break not started by then is not taken
+    # the break clock: window openings (kind 0) and latest starts (kind 1), by time, then kind, then break
+    mk_t: np.ndarray             # (M,)
+    mk_kind: np.ndarray          # (M,) int
+    mk_b: np.ndarray             # (M,) int
 
     @property
     def max_legs(self) -> int:
@@ -101,6 +121,45 @@ class Compiled:
             if start <= t < end:
                 share = max(share, s)
         return share
+
+
+def workforce(comp: Compiled, seed: int, rep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The day's agents of a replication: the staffing per group and interval once absent agents are removed,
+    and how many agents owe each break (the agents present on its shift). Without absenteeism: the schedule."""
+    staffing = comp.staffing
+    present = comp.sd_agents
+    if comp.sd_absent.any():
+        stream = rv.stream_key(seed, rep)
+        present = np.array([rv.present_agents(stream, int(k), int(d), int(n), float(p)) for k, d, n, p in
+                            zip(comp.sd_key, comp.sd_day, comp.sd_agents, comp.sd_absent)], dtype=np.int64)
+        staffing = staffing.copy()
+        for h in np.flatnonzero(present < comp.sd_agents):
+            staffing[comp.sd_group[h], comp.sd_i0[h]:comp.sd_i1[h]] -= comp.sd_agents[h] - present[h]
+    return staffing, present[comp.br_shift]
+
+
+def _roster_arrays(sc: Scenario) -> dict[str, np.ndarray]:
+    """The shifts of every day and their breaks, as Compiled's sd_*, br_* and mk_* arrays."""
+    shifts = shifts_of(sc.design, sc.interval, sc.n_intervals)
+    rows = []  # (open, shift row, break index, latest, duration, shift end)
+    for h, sh in enumerate(shifts):
+        for j, b in enumerate(sh.breaks):
+            if sh.start + b.earliest < sh.end:
+                rows.append((sh.start + b.earliest, h, j, sh.start + b.latest, b.duration, sh.end))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    marks = sorted([(r[0], 0, i) for i, r in enumerate(rows)] + [(r[3], 1, i) for i, r in enumerate(rows)])
+    i64 = np.int64
+    return dict(
+        sd_group=np.array([s.group for s in shifts], dtype=i64), sd_day=np.array([s.day for s in shifts], dtype=i64),
+        sd_key=np.array([s.key for s in shifts], dtype=i64), sd_agents=np.array([s.agents for s in shifts], dtype=i64),
+        sd_i0=np.array([round(s.start / sc.interval) for s in shifts], dtype=i64),
+        sd_i1=np.array([round(s.end / sc.interval) for s in shifts], dtype=i64),
+        sd_absent=np.array([s.absenteeism for s in shifts], dtype=float),
+        br_group=np.array([shifts[r[1]].group for r in rows], dtype=i64), br_shift=np.array([r[1] for r in rows], dtype=i64),
+        br_latest=np.array([r[3] for r in rows], dtype=float), br_dur=np.array([r[4] for r in rows], dtype=float),
+        br_end=np.array([r[5] for r in rows], dtype=float),
+        mk_t=np.array([m[0] for m in marks], dtype=float), mk_kind=np.array([m[1] for m in marks], dtype=i64),
+        mk_b=np.array([m[2] for m in marks], dtype=i64))
 
 
 def priority_ranks(levels: list[int | None]) -> np.ndarray:
@@ -182,4 +241,5 @@ def compile_scenario(sc: Scenario) -> Compiled:
         ct_redial=np.array([c.redial_prob for c in cts]),
         ct_max_attempts=np.array([c.max_attempts for c in cts], dtype=np.int64),
         demand=compile_demand(sc),
+        **_roster_arrays(sc),
     )

@@ -17,7 +17,7 @@ from ..limits import MAX_AFTER_SERVICE
 from ..demand import check_replication_size
 from ..kpis import SUMS
 from . import numba_kernel as nk
-from .compiled import Compiled
+from .compiled import Compiled, workforce
 from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                      LEG_COLUMNS, QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies)
 
@@ -113,7 +113,12 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         after_skill=_c(comp.after_skill, np.int64), max_after=int(comp.max_after), staffing=staffing, g_maxa=_c(g_maxa, np.int64),
         deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),
         ct_callback=_c(comp.ct_callback), ct_redial=_c(comp.ct_redial),
-        ct_max_attempts=_c(comp.ct_max_attempts, np.int64), wait_grid=_c(WAIT_GRID))
+        ct_max_attempts=_c(comp.ct_max_attempts, np.int64), wait_grid=_c(WAIT_GRID),
+        br_group=_c(comp.br_group, np.int64), br_latest=_c(comp.br_latest), br_dur=_c(comp.br_dur),
+        br_end=_c(comp.br_end), br_n=_c(comp.sd_agents[comp.br_shift], np.int64), mk_t=_c(comp.mk_t),
+        mk_kind=_c(comp.mk_kind, np.int64), mk_b=_c(comp.mk_b, np.int64),
+        # one event may start a break for every agent (a window opening, a shift starting): heap room for them
+        brk_room=int(g_maxa.sum()) if len(comp.br_group) else 0)
     d = comp.demand
     i64 = np.int64
     dm = nk.DEMAND(
@@ -135,6 +140,9 @@ def _replication(comp: Compiled, seed: int, rep: int) -> tuple[nk.DESIGN, nk.DEM
     stream = rv.stream_key(seed, rep)
     busy = comp.demand.busyness(stream)
     check_replication_size(comp.demand, busy, seed, rep)
+    if comp.sd_absent.any():  # the day's agents: absent ones removed from the staffing and the breaks owed
+        staffing, br_n = workforce(comp, seed, rep)
+        dz = dz._replace(staffing=_c(staffing, np.int64), br_n=_c(br_n, np.int64))
     return dz, dm._replace(stream=stream, busy=busy)
 
 
@@ -163,6 +171,7 @@ def fast_path_applies(comp: Compiled) -> bool:
     redials or calls back, laws the same in every period: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.pool_lines.any() or comp.disconnect_at_close
+            or len(comp.br_group) or comp.sd_absent.any()
             or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
             or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0):
         return False

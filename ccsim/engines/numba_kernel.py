@@ -39,14 +39,16 @@ DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "ct_sl", "ivr_time", "ct_pool", "pool_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
-    "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid"])
+    "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid",
+    "br_group", "br_latest", "br_dur", "br_end", "br_n", "mk_t", "mk_kind", "mk_b", "brk_room"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
     "misroute", "balk", "same_patience", "law_interval", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
     "ct_callback_delay", "skill_talk", "skill_acw"])
 AGENTS = namedtuple("AGENTS", [
     "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
-    "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live"])
+    "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live",
+    "gr_brk", "gr_owe", "br_owed", "br_forced"])
 SLOTS = namedtuple("SLOTS", ["cf", "ci", "lf", "li", "c_free", "l_free"])
 EVENTS = namedtuple("EVENTS", ["ht", "hk", "hp", "ft", "fk", "fc", "nt", "ns", "nq"])
 TALLY = namedtuple("TALLY", [  # kpi: (C, N_KPI) the window sums by call type
@@ -63,7 +65,7 @@ SEQ_MASK = CLS_SHIFT - 1
 SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 
 # event types (low 4 bits of the payload)
-EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE, EV_OVERFLOW = range(9)
+EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE, EV_OVERFLOW, EV_BREAK, EV_BRK_END = range(11)
 EV_BITS, EV_MASK = 4, 15
 
 # outcomes and leg kinds (as ccsim.engines.output)
@@ -116,8 +118,8 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_CLOSED, IS_IDLE_SEQ) = range(19)
-N_IS = 19
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_CLOSED, IS_IDLE_SEQ, IS_BR_LO, IS_BR_HI) = range(21)
+N_IS = 21  # IS_BR_LO: no break before it is still owed; IS_BR_HI: breaks whose window has opened
 IS_POOLS = N_IS  # then the lines in use of each line pool (dz.pool_lines): ist has N_IS + pools entries
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
@@ -130,7 +132,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "1d3a5d3c585d3c64"
+VARIATES_SHA256 = "30ebde4728d4cb98"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -343,7 +345,8 @@ def resume_now(ag, ist, c):
 @njit(**_INL)
 def next_call(dz, ag, a, g, now, li, lf, ist):
     """A free agent takes the head of the first non-empty queue of its group (or, queue choice longest_waiting,
-    the head that has waited longest, the first listed on a tie), or joins the idle FIFO (Center._next_call)."""
+    the head that has waited longest, the first listed on a tie) and returns True; False if none (then
+    :func:`rest`: Center._next_call)."""
     best = -1
     best_h = -1
     best_cls = 0
@@ -374,7 +377,18 @@ def next_call(dz, ag, a, g, now, li, lf, ist):
         queue_remove(dz, ag, best, best_cls, tk, li)
         connect(ag, tk, a, now, li, ist)
         resume_now(ag, ist, li[tk, LI_CONTACT])
-        return
+        return True
+    return False
+
+
+@njit(**_INL)
+def rest(dz, ag, ta, ev, ist, a, g, now):
+    """A free agent with no caller to take: a break whose window is open, else the idle FIFO."""
+    if ag.gr_owe[g] > 0:
+        b = owed_break(dz, ag, ist, g, now, False)
+        if b >= 0:
+            start_break(dz, ag, ta, ev, ist, a, b, now)
+            return
     ag.ag_idle_seq[a] = ist[IS_IDLE_SEQ]
     ist[IS_IDLE_SEQ] += 1
     cap = ag.idle_buf.shape[1]
@@ -467,8 +481,8 @@ def idle_pop(ag, g):
 
 @njit(**_JIT)
 def staffed_mark(dz, ag, ta, g, now):
-    clock_add(ta.staffed, ta.staffed_w, g, ag.gr_since[g], now, float(ag.gr_present[g]), dz.warmup, dz.horizon,
-              dz.interval, dz.n_int)
+    clock_add(ta.staffed, ta.staffed_w, g, ag.gr_since[g], now, float(ag.gr_present[g] - ag.gr_brk[g]), dz.warmup,
+              dz.horizon, dz.interval, dz.n_int)
     ag.gr_since[g] = now
 
 
@@ -480,8 +494,90 @@ def leave(dz, ag, ta, g, a, now):
     ag.id_used[a] = False
 
 
+@njit(**_JIT)
+def owed_break(dz, ag, ist, g, now, forced):
+    """The break a free agent of group g takes now (-1: none): of the breaks opened and still owed whose shift has
+    not ended (``forced``: only those past their latest start), the earliest latest start, the first opened on a
+    tie (Center._owed_break)."""
+    lo, hi = ist[IS_BR_LO], ist[IS_BR_HI]
+    while lo < hi and (ag.br_owed[lo] == 0 or dz.br_end[lo] <= now):  # done with for good
+        ag.gr_owe[dz.br_group[lo]] -= ag.br_owed[lo]
+        ag.br_owed[lo] = 0
+        lo += 1
+    ist[IS_BR_LO] = lo
+    best = -1
+    for b in range(lo, hi):
+        if dz.br_group[b] != g or ag.br_owed[b] == 0:
+            continue
+        if dz.br_end[b] <= now:  # its shift has ended: nobody owes it any more
+            ag.gr_owe[g] -= ag.br_owed[b]
+            ag.br_owed[b] = 0
+            continue
+        if (ag.br_forced[b] or not forced) and (best < 0 or dz.br_latest[b] < dz.br_latest[best]):
+            best = b
+    return best
+
+
+@njit(**_JIT)
+def start_break(dz, ag, ta, ev, ist, a, b, now):
+    """Agent a takes break b (Center._start_break): off the phones until the break ends."""
+    g = ag.ag_group[a]
+    staffed_mark(dz, ag, ta, g, now)
+    ag.gr_brk[g] += 1
+    ag.br_owed[b] -= 1
+    ag.gr_owe[g] -= 1
+    schedule(ev, ist, now + dz.br_dur[b], P_DEPART, (a << EV_BITS) | EV_BRK_END)
+
+
+@njit(**_JIT)
+def on_break_mark(dz, ag, ta, ev, ist, m, now):
+    """Mark m of the break clock: a window opens (the agents of its shift owe the break; idle ones, the longest
+    idle first, take it now) or reaches its latest start; then the next mark is timed (SimpyModel.break_clock)."""
+    b = dz.mk_b[m]
+    if dz.mk_kind[m] == 0:
+        g = dz.br_group[b]
+        ag.br_owed[b] = dz.br_n[b]
+        ag.gr_owe[g] += dz.br_n[b]
+        ist[IS_BR_HI] = b + 1
+        while ag.br_owed[b] > 0 and ag.idle_n[g] > 0:
+            start_break(dz, ag, ta, ev, ist, idle_pop(ag, g), b, now)
+    else:
+        ag.br_forced[b] = True
+    if m + 1 < dz.mk_t.shape[0]:
+        schedule(ev, ist, now + (dz.mk_t[m + 1] - now), P_STAFF, ((m + 1) << EV_BITS) | EV_BREAK)
+
+
 @njit(**_INL)
-def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
+def available(records, dz, ag, ta, sl, ev, a, now, ist):
+    """An agent free after a call or a break: leaves if their shift ended, takes a break past its latest start, else
+    a call, else a break whose window is open, else waits idle (Center._available)."""
+    g = ag.ag_group[a]
+    if ag.gr_leaving[g] > 0:
+        ag.gr_leaving[g] -= 1
+        leave(dz, ag, ta, g, a, now)
+        if dz.disconnect_unstaffed and ag.gr_present[g] - ag.gr_leaving[g] == 0:
+            clear_unstaffed(dz, ag, sl, ist, g)
+        return
+    if ag.gr_owe[g] > 0:
+        b = owed_break(dz, ag, ist, g, now, True)
+        if b >= 0:
+            start_break(dz, ag, ta, ev, ist, a, b, now)
+            return
+    if not next_call(dz, ag, a, g, now, sl.li, sl.lf, ist):
+        rest(dz, ag, ta, ev, ist, a, g, now)
+
+
+@njit(**_JIT)
+def on_break_end(records, dz, ag, ta, sl, ev, a, now, ist):
+    """Agent a's break ends (Center._end_break)."""
+    g = ag.ag_group[a]
+    staffed_mark(dz, ag, ta, g, now)
+    ag.gr_brk[g] -= 1
+    available(records, dz, ag, ta, sl, ev, a, now, ist)
+
+
+@njit(**_INL)
+def on_agent_free(records, dz, ag, ta, sl, ev, a, now, ist):
     """The agent is free (after the call and its ACW): leaves if their shift ended, else takes a call
     (Center._free)."""
     g = ag.ag_group[a]
@@ -493,17 +589,11 @@ def on_agent_free(records, dz, ag, ta, sl, a, now, ist):
         ag.ag_leg[a] = -1
     ag.ag_busy_since[a] = np.nan
     ag.ag_busy[a] = False
-    if ag.gr_leaving[g] > 0:
-        ag.gr_leaving[g] -= 1
-        leave(dz, ag, ta, g, a, now)
-        if dz.disconnect_unstaffed and ag.gr_present[g] - ag.gr_leaving[g] == 0:
-            clear_unstaffed(dz, ag, sl, ist, g)
-        return
-    next_call(dz, ag, a, g, now, sl.li, sl.lf, ist)
+    available(records, dz, ag, ta, sl, ev, a, now, ist)
 
 
 @njit(**_JIT)
-def set_staffing(dz, ag, ta, sl, g, target, now, ist):
+def set_staffing(dz, ag, ta, sl, ev, g, target, now, ist):
     """Shift change: new agents start taking calls; idle ones leave now, busy ones when their call ends
     (Center.set_staffing)."""
     have = ag.gr_present[g] - ag.gr_leaving[g]
@@ -523,7 +613,8 @@ def set_staffing(dz, ag, ta, sl, g, target, now, ist):
                 ag.id_used[a] = True
                 ag.ag_busy_since[a] = np.nan
                 ag.ag_leg[a] = -1
-                next_call(dz, ag, a, g, now, sl.li, sl.lf, ist)
+                if not next_call(dz, ag, a, g, now, sl.li, sl.lf, ist):
+                    rest(dz, ag, ta, ev, ist, a, g, now)
     elif target < have:
         drop = have - target
         while drop and ag.idle_n[g] > 0:  # the longest idle leave first
@@ -837,7 +928,7 @@ def on_staff(dz, ag, ta, sl, ev, ist, now, i):
     last agent left are cleared); the next change is scheduled (SimpyModel.staffing)."""
     G = dz.speed.shape[0]
     for g in range(G):
-        set_staffing(dz, ag, ta, sl, g, dz.staffing[g, i], now, ist)
+        set_staffing(dz, ag, ta, sl, ev, g, dz.staffing[g, i], now, ist)
     if dz.disconnect_unstaffed:  # groups whose last scheduled agent just left (scheduled = the staffing)
         for g in range(G):
             if i > 0 and dz.staffing[g, i - 1] > 0 and dz.staffing[g, i] == 0:
@@ -1125,7 +1216,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             if rel_acw > 0:
                 schedule(ev, ist, now + rel_acw, P_DEPART, (rel_a << EV_BITS) | EV_ACW)
             else:
-                on_agent_free(records, dz, ag, ta, sl, rel_a, now, ist)
+                on_agent_free(records, dz, ag, ta, sl, ev, rel_a, now, ist)
             lbl = rel_next
         else:  # L_FINISH: every need served
             ci[c, CI_OUTCOME] = ANSWERED
@@ -1164,6 +1255,8 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
         ist[IS_STARTED] = 1
         if dz.n_int > 0 and 0.0 < dz.horizon:
             schedule(ev, ist, now + (0.0 - now), P_STAFF, EV_STAFF)
+        if dz.mk_t.shape[0] > 0:  # then the break clock
+            schedule(ev, ist, now + (dz.mk_t[0] - now), P_STAFF, EV_BREAK)
         rv.arrivals_start(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns, ev.nq)
         pend_next_arrival(dz, dm, ev, ist, stf, now)
         if dz.disconnect_at_close:  # SimPy starts the closing process third
@@ -1173,7 +1266,7 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
     while True:
         c = -1
         # room for what one event can create; if not, return to the driver, which grows the arrays
-        if ist[IS_HN] + 8 > ev.ht.shape[0]:
+        if ist[IS_HN] + 8 + dz.brk_room > ev.ht.shape[0]:
             code = RUN_GROW_HEAP
         elif (records or ist[IS_NCF] < 2) and ist[IS_NC] + 2 > sl.cf.shape[0]:
             code = RUN_GROW_CONTACTS
@@ -1238,7 +1331,13 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                     on_patience(dz, ag, sl, ist, pid, bk & SEQ_MASK)
                     continue
                 elif typ == EV_ACW:
-                    on_agent_free(records, dz, ag, ta, sl, pid, now, ist)
+                    on_agent_free(records, dz, ag, ta, sl, ev, pid, now, ist)
+                    continue
+                elif typ == EV_BREAK:
+                    on_break_mark(dz, ag, ta, ev, ist, pid, now)
+                    continue
+                elif typ == EV_BRK_END:
+                    on_break_end(records, dz, ag, ta, sl, ev, pid, now, ist)
                     continue
                 elif typ == EV_STAFF:
                     on_staff(dz, ag, ta, sl, ev, ist, now, pid)
@@ -1356,7 +1455,8 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         micro=np.zeros(A + 8 + (4 if small else max(cap_contacts, 16)), np.int64),
         # queues: a FIFO doubly linked list per class (ticket_cls) of each queue, through the ticket (leg) rows
         q_head=np.full(dz.n_cls * Q, -1, np.int64), q_tail=np.full(dz.n_cls * Q, -1, np.int64),
-        q_live=np.zeros(Q, np.int64))
+        q_live=np.zeros(Q, np.int64), gr_brk=np.zeros(G, np.int64), gr_owe=np.zeros(G, np.int64),
+        br_owed=np.zeros(dz.br_group.shape[0], np.int64), br_forced=np.zeros(dz.br_group.shape[0], np.bool_))
     ta = _new_tally(dz, n_legs if not records else 1)
     cap_c, cap_l, cap_h = (4, 4, 16) if small else (max(cap_contacts, 16), max(cap_legs, 16), 1024)
     sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),

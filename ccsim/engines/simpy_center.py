@@ -64,10 +64,12 @@ class Group:
     def __init__(self, index: int, max_agents: int):
         self.index = index
         self.idle: deque[Agent] = deque()
-        self.present = 0           # agents on site (idle or busy)
-        self.leaving = 0           # busy agents who leave when their current contact ends
+        self.present = 0           # agents on site (idle, busy or on a break)
+        self.leaving = 0           # busy agents (or on a break) who leave when their current contact (or break) ends
+        self.on_break = 0          # agents on a break (present, not on the phones)
+        self.open: list[int] = []  # breaks opened that agents of this group still owe, in opening order
         self.free_ids = list(range(max_agents))
-        self.since = 0.0           # last change of `present`
+        self.since = 0.0           # last change of `present` or `on_break`
 
     @property
     def scheduled(self) -> int:
@@ -84,6 +86,8 @@ class Center:
         self.busy: dict[tuple[int, int], Agent] = {}
         self.seq = 0
         self.idle_seq = 0  # agents becoming idle, counted
+        self.owed = [0] * len(comp.br_group)        # agents still owing each break (set when its window opens)
+        self.forced = [False] * len(comp.br_group)  # its latest start has passed: taken after the current call
 
     # -- calls
     def enqueue(self, contact: Contact, queue: int, kind: int, leg: int, may_wait: bool = True,
@@ -210,12 +214,21 @@ class Center:
         agent.legs.clear()
         agent.busy_since = math.nan
         del self.busy[agent.group, agent.id]
+        self._available(agent)
+
+    def _available(self, agent: Agent) -> None:
+        """An agent free after a call or a break: goes home if their shift ended, takes a break whose latest start
+        has passed, else takes a call, else a break whose window is open, else waits idle."""
         grp = self.groups[agent.group]
         if grp.leaving > 0:  # a shift ended while this agent was busy: they go home now
             grp.leaving -= 1
             self._leave(grp, agent)
             if self.comp.disconnect_unstaffed and grp.scheduled == 0:
                 self.disconnect_waiting(self.unstaffed(agent.group))
+            return
+        b = self._owed_break(grp, forced=True)
+        if b >= 0:
+            self._start_break(agent, b)
             return
         self._next_call(agent)
 
@@ -234,6 +247,10 @@ class Center:
             _, t = self.queues[best].pop(best_i)
             self._connect(t, agent)
             return
+        b = self._owed_break(self.groups[agent.group], forced=False)
+        if b >= 0:  # nobody to take: a break whose window is open
+            self._start_break(agent, b)
+            return
         agent.idle_seq = self.idle_seq
         self.idle_seq += 1
         self.groups[agent.group].idle.append(agent)
@@ -250,9 +267,48 @@ class Center:
             seen = key[0]
         return -1
 
+    # -- breaks (docs/model.md §2, "Shifts and breaks")
+    def open_break(self, b: int, agents: int) -> None:
+        """Break b's window opens: ``agents`` of its group owe it; idle ones (the longest idle first) take it now."""
+        grp = self.groups[self.comp.br_group[b]]
+        self.owed[b] = agents
+        grp.open.append(b)
+        while self.owed[b] and grp.idle:
+            self._start_break(grp.idle.popleft(), b)
+
+    def force_break(self, b: int) -> None:
+        """Break b's latest start has passed: agents owing it take it when their current call ends."""
+        self.forced[b] = True
+
+    def _owed_break(self, grp: Group, forced: bool) -> int:
+        """The break a free agent of the group takes now (-1: none): of the breaks opened and still owed whose shift
+        has not ended (with ``forced``: only those past their latest start), the one with the earliest latest start,
+        the first opened on a tie."""
+        c, now = self.comp, self.env.now
+        grp.open = [b for b in grp.open if self.owed[b] > 0 and c.br_end[b] > now]
+        best = -1
+        for b in grp.open:
+            if (self.forced[b] or not forced) and (best < 0 or c.br_latest[b] < c.br_latest[best]):
+                best = b
+        return best
+
+    def _start_break(self, agent: Agent, b: int) -> None:
+        grp = self.groups[agent.group]
+        self._staffed_mark(grp)
+        grp.on_break += 1
+        self.owed[b] -= 1
+        Step(self.env, float(self.comp.br_dur[b]), P_DEPART).callbacks.append(lambda _e: self._end_break(agent))
+
+    def _end_break(self, agent: Agent) -> None:
+        grp = self.groups[agent.group]
+        self._staffed_mark(grp)
+        grp.on_break -= 1
+        self._available(agent)
+
     # -- staffing
     def _staffed_mark(self, grp: Group) -> None:
-        self.clock.add_staffed(grp.index, grp.since, self.env.now, grp.present)
+        """Agent time on the phones (present, not on a break) up to now."""
+        self.clock.add_staffed(grp.index, grp.since, self.env.now, grp.present - grp.on_break)
         grp.since = self.env.now
 
     def unstaffed(self, group: int) -> list[int]:

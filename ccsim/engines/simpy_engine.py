@@ -17,7 +17,7 @@ import simpy
 
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
-from .compiled import CONSULT_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled
+from .compiled import CONSULT_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled, workforce
 from .simpy_center import Agent, Center, Step, Ticket
 from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
                      AgentClock, RunOutput)
@@ -61,6 +61,7 @@ class SimpyModel:
         self.center = Center(self.env, comp, self.clock)
         self.lines = [0] * len(comp.pool_lines)  # telephone lines in use per pool (callers from arrival to leaving)
         self.closed = False  # with at_closing = "disconnect": the horizon has passed
+        self.staff, self.break_agents = workforce(comp, seed, rep)  # the day's agents, absent ones removed
 
     # ---------------------------------------------------------------- processes
     def staffing(self):
@@ -72,10 +73,20 @@ class SimpyModel:
             yield Step(self.env, t - self.env.now, P_STAFF)
             before = [self.center.groups[g].scheduled for g in range(len(c.groups))]
             for g in range(len(c.groups)):
-                self.center.set_staffing(g, int(c.staffing[g, i]))
+                self.center.set_staffing(g, int(self.staff[g, i]))
             for g in range(len(c.groups)):              # the last scheduled agent of a group left: its queues
                 if c.disconnect_unstaffed and before[g] > 0 and self.center.groups[g].scheduled == 0:
                     self.center.disconnect_waiting(self.center.unstaffed(g))
+
+    def break_clock(self):
+        """Break windows open and reach their latest start, in time order (docs/model.md §2)."""
+        c = self.comp
+        for t, kind, b in zip(c.mk_t, c.mk_kind, c.mk_b):
+            yield Step(self.env, float(t) - self.env.now, P_STAFF)
+            if kind == 0:
+                self.center.open_break(int(b), int(self.break_agents[b]))
+            else:
+                self.center.force_break(int(b))
 
     def arrivals(self):
         """First contacts, generated one at a time in arrival order (the next caller of every call type is
@@ -296,6 +307,8 @@ class SimpyModel:
         """Simulate until the horizon plus the drain time; what is unfinished then is ``in_system``."""
         env, c = self.env, self.comp
         env.process(self.staffing())
+        if len(c.mk_t):
+            env.process(self.break_clock())
         env.process(self.arrivals())
         if c.disconnect_at_close:
             env.process(self.closing())
