@@ -115,7 +115,7 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "how long those who gave up stayed"),
     Kpi("aht", "AHT", "seconds", 0, "agent-seconds (ACW included) per contact handled by at least one agent",
        "agent_time_sum", "handled"),
-    Kpi("cost", "Cost", "money", -1, "present agent-hours × `cost_per_hour`", "cost", None, "agent-hours × hourly rate"),
+    Kpi("cost", "Cost", "money", -1, "present agent-hours (on the phones: breaks are not counted; a roster's pay is `ccsim.roster`'s cost) × `cost_per_hour`", "cost", None, "agent-hours × hourly rate"),
     Kpi("callers", "Callers", "count", 0, "first contacts", "first_contacts"),
     Kpi("repeat_contacts", "Repeat contacts", "count", -1, "redials + callbacks (contacts that are not first)",
        "offered-first_contacts"),

@@ -205,6 +205,42 @@ def with_roster(sc: Scenario, rosters: Mapping[str, Roster]) -> Scenario:
     return with_staffing(sc, roster_plan(sc, rosters).agents)
 
 
+def standard_breaks(length: float) -> list[dict]:
+    """The usual breaks of a shift: a paid 15-min break in each half of a shift of 4 h or more, and from 6 h an
+    unpaid 30-min lunch around its middle; each may start within a window of an hour."""
+    h = HOUR
+    if length < 4 * h:
+        return []
+    out = [{"earliest": 1.5 * h, "latest": 2.5 * h, "duration": 900.0}]
+    if length >= 6 * h:
+        out.append({"earliest": length / 2 - h, "latest": length / 2, "duration": 1800.0, "paid": False})
+        out.append({"earliest": length - 2.5 * h, "latest": length - 1.5 * h, "duration": 900.0})
+    return out
+
+
+def roster_scenario(sc: Scenario, rosters: Mapping[str, Roster], breaks=standard_breaks,
+                    absenteeism: float = 0.0) -> Scenario:
+    """The scenario staffed by the rosters themselves: their shift types (with ``breaks(length)`` each) become
+    design.shift_types, each group works its roster, each agent absent with probability ``absenteeism``."""
+    types: dict[str, dict] = {}
+    changes: dict = {}
+    for g, r in rosters.items():
+        if g not in sc.design.groups:
+            raise OptionError("rosters", f"unknown group {g!r}", f"use one of {', '.join(sc.design.groups)}")
+        worked = {}
+        for s, n in zip(r.shift_types, r.counts):
+            if n > 0:
+                name = s.name.replace(":", ".")
+                types[name] = {"start": s.start, "length": s.length, "breaks": breaks(s.length),
+                               **({"cost_per_hour": s.cost_per_hour} if s.cost_per_hour is not None else {})}
+                worked[name] = int(n)
+        changes.update({f"design.groups.{g}.staffing": None, f"design.groups.{g}.roster": worked,
+                        f"design.groups.{g}.absenteeism": absenteeism})
+    changes["design.shift_types"] = types
+    changes["design.staffing_scale"] = 1.0
+    return sc.override(changes)
+
+
 def roster_cost(rosters: Mapping[str, Roster]) -> float:
     """A day's pay for the rosters: paid agent-hours x rate, summed over groups."""
     return float(sum(r.cost for r in rosters.values()))
@@ -212,11 +248,13 @@ def roster_cost(rosters: Mapping[str, Roster]) -> float:
 
 def repair_roster(sc: Scenario, rosters: Mapping[str, Roster], targets: list[Target], *, reps: int = 10,
                   seed: int = 1, engine: str = DEFAULT_ENGINE, min_offered: float = 10.0,
-                  max_rounds: int = 20) -> tuple[dict[str, Roster], int]:
+                  max_rounds: int = 20, breaks=None, absenteeism: float = 0.0) -> tuple[dict[str, Roster], int]:
     """Simulate the rostered scenario and, while some busy interval misses a target with confidence (the
     planner's test: the pessimistic end of the 95% CI), require one agent more than present in that interval
     for its busiest group (highest occupancy there) and re-solve that group's roster. Returns the rosters
-    meeting every target and the number of re-solving rounds (0: the rosters met them as given)."""
+    meeting every target and the number of re-solving rounds (0: the rosters met them as given). With ``breaks``
+    (a shift length -> break windows function, e.g. :func:`standard_breaks`) or ``absenteeism``, the rosters are
+    simulated as worked (:func:`roster_scenario`): breaks taken in their windows, absent agents missing."""
     if not rosters or not targets:
         raise OptionError("repair_roster", "needs at least one roster and one target")
     if reps < 5:
@@ -225,7 +263,10 @@ def repair_roster(sc: Scenario, rosters: Mapping[str, Roster], targets: list[Tar
     rosters = dict(rosters)
     groups = list(sc.design.groups)
     for rounds in range(max_rounds + 1):
-        slack, occ = ev.stats(roster_plan(sc, rosters).agents, True)
+        if breaks is None and not absenteeism:
+            slack, occ = ev.stats(roster_plan(sc, rosters).agents, True)
+        else:
+            slack, occ = ev.measure(roster_scenario(sc, rosters, breaks or (lambda _: []), absenteeism), True)
         failing = np.flatnonzero(slack < 0)
         if not failing.size:
             return rosters, rounds

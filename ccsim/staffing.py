@@ -141,8 +141,12 @@ def _floor(sc: Scenario) -> np.ndarray:
 
 
 def with_staffing(sc: Scenario, plan: np.ndarray) -> Scenario:
-    """The scenario with every group's staffing replaced by the plan (one value per interval)."""
-    changes = {f"design.groups.{g}.staffing": [int(x) for x in plan[i]] for i, g in enumerate(sc.design.groups)}
+    """The scenario with every group's staffing replaced by the plan (one value per interval; a rostered group's
+    roster, with its breaks and absenteeism, gives way to it)."""
+    changes: dict = {f"design.groups.{g}.staffing": [int(x) for x in plan[i]] for i, g in enumerate(sc.design.groups)}
+    for g, grp in sc.design.groups.items():
+        if grp.roster is not None:
+            changes.update({f"design.groups.{g}.roster": None, f"design.groups.{g}.absenteeism": 0.0})
     changes["design.staffing_scale"] = 1.0
     return sc.override(changes)
 
@@ -209,11 +213,14 @@ class _Evaluator:
         return self._seen[key]
 
     def _simulate(self, plan: np.ndarray, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
+        return self.measure(with_staffing(self.sc, plan), by_interval)
+
+    def measure(self, sc: Scenario, by_interval: bool) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`stats`, for a whole scenario of the same center (e.g. staffed by a roster with breaks)."""
         self.count += 1
         if self.progress:
             self.progress("searching", self.count)
-        res = simulate(with_staffing(self.sc, plan), engine=self.engine, reps=self.reps, seed=self.seed,
-                       keep_calls=False)
+        res = simulate(sc, engine=self.engine, reps=self.reps, seed=self.seed, keep_calls=False)
         groups = list(self.sc.design.groups)
         if not by_interval:
             s = res.summary()
@@ -322,7 +329,15 @@ def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 1
     and those without a significant miss (the whole confidence interval on the wrong side, at a
     family-wise 5% over all busy intervals and targets, Bonferroni).
     """
-    res = simulate(with_staffing(sc, plan.agents), engine=engine, reps=reps, seed=seed, keep_calls=False)
+    out = {"plan": plan.name, "agent_hours": plan.agent_hours()}
+    out.update(validate_scenario(with_staffing(sc, plan.agents), targets, reps, seed, engine, min_offered))
+    return out
+
+
+def validate_scenario(sc: Scenario, targets: list[Target], reps: int = 10, seed: int = 10_001,
+                      engine: str = DEFAULT_ENGINE, min_offered: float = 10.0) -> dict:
+    """validate_plan's figures for a scenario as it is staffed (per interval, or by rosters with breaks)."""
+    res = simulate(sc, engine=engine, reps=reps, seed=seed, keep_calls=False)
     s = res.summary()
     iv = res.intervals
     n = sc.n_intervals
@@ -342,8 +357,7 @@ def validate_plan(sc: Scenario, plan: Plan, targets: list[Target], reps: int = 1
         ok &= ~np.where(np.isnan(mean), False, miss)
         mean_miss = (mean < t.value - 1e-12) if t.op == ">=" else (mean > t.value + 1e-12)
         ok_mean &= ~np.where(np.isnan(mean), False, mean_miss)
-    out = {"plan": plan.name, "agent_hours": plan.agent_hours(), "cost": float(s.loc["cost", "mean"]),
-           "busy_intervals": int(busy.sum()), "intervals_met_on_average": int((ok_mean & busy).sum()),
+    out = {"cost": float(s.loc["cost", "mean"]), "busy_intervals": int(busy.sum()), "intervals_met_on_average": int((ok_mean & busy).sum()),
            "intervals_without_significant_miss": int((ok & busy).sum())}
     for k in ("service_level", "abandon_rate", "asa", "occupancy", "transfers_per_call"):
         out[k] = float(s.loc[k, "mean"])

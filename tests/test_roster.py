@@ -11,7 +11,7 @@ import ccsim
 from ccsim import OptionError
 from ccsim.engines import DEFAULT_ENGINE
 from ccsim.roster import (Roster, ShiftType, coverage_matrix, repair_roster, roster_cost, roster_for_plan,
-                          roster_plan, shift_types, solve_roster, with_roster)
+                          roster_plan, roster_scenario, shift_types, solve_roster, standard_breaks, with_roster)
 from ccsim.staffing import Target, _Evaluator, simulated_plan
 
 from centers import SCENARIOS
@@ -147,3 +147,26 @@ def test_repair_meets_every_target_where_the_roster_missed(morning):
     assert roster_cost(repaired) > roster_cost(short)
     with pytest.raises(OptionError, match="after 0 rounds"):
         repair_roster(sc, short, TARGETS, reps=5, seed=1, max_rounds=0)
+
+
+def test_a_roster_worked_as_shifts_has_its_coverage_and_loses_its_breaks_time(morning):
+    """roster_scenario: the scenario staffed by the rosters' shifts; without breaks it is the per-interval coverage
+    run for run (the same records), with standard breaks each agent is off the phones for the breaks' total."""
+    sc, plan = morning
+    rosters = roster_for_plan(sc, plan, shift_types(sc.horizon, sc.interval, lengths=(6 * 3600, 4 * 3600)))
+    bare = roster_scenario(sc, rosters, breaks=lambda _: [])
+    assert [bare.design.groups[g].staffing_profile(sc.n_intervals) for g in sc.design.groups] == \
+        roster_plan(sc, rosters).agents.tolist()
+    per_interval = ccsim.simulate(with_roster(sc, rosters), reps=2, seed=4, keep_calls=False).summary()
+    as_shifts = ccsim.simulate(bare, reps=2, seed=4, keep_calls=False).summary()
+    assert per_interval.loc["service_level", "mean"] == as_shifts.loc["service_level", "mean"]
+    worked = roster_scenario(sc, rosters)
+    res = ccsim.simulate(worked, reps=1, seed=4, keep_calls=False)
+    off = sum(n * sum(b["duration"] for b in standard_breaks(st.length))
+              for r in rosters.values() for st, n in zip(r.shift_types, r.counts))
+    # cost counts time on the phones: the breaks' time is gone (at least half of it: the last breaks may fall
+    # after the morning's horizon, outside the window)
+    on_phones = float(res.summary().loc["cost", "mean"])
+    assert on_phones < roster_cost(rosters) - 0.5 * off / 3600 * min(g.cost_per_hour for g in sc.design.groups.values())
+    with pytest.raises(OptionError, match="unknown group"):
+        roster_scenario(sc, {"nobody": rosters["billing_agents"]})
