@@ -21,8 +21,10 @@ from .distributions import KINDS
 # purposes: part of the reproducibility contract (append only)
 ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
     BALK, ROUTE, AFTER = range(16)
+#: virtual hold (queued callbacks): sub 0 the caller accepts the offer, sub 1 + i they answer the agent's i-th dial
+VHOLD = 16
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk", "route", "after")
+            "callback_delay", "survey", "deflect", "balk", "route", "after", "vhold")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 
