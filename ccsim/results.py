@@ -254,7 +254,7 @@ TIDY_COLUMNS = ("point", "rep", "metric", "interval", "value")
 
 #: the KPIs by call type a sweep keeps (with several call types), as metrics "type:<call type>:<kpi>"
 TYPE_METRICS = ("sl_threshold", "offered", "service_level", "abandon_rate", "asa", "blocked", "messages",
-                "disconnected")
+                "disconnected", "vhold_accepted", "unreached")
 
 
 def tidy_rows(point: int, res: Results, interval_metrics: tuple[str, ...]) -> pd.DataFrame:
