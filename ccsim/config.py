@@ -27,7 +27,7 @@ from .distributions import KINDS, MIN_CV, Deterministic, Distribution, Exponenti
 from .checks import (OVERLOAD_FACTOR, check_scenario, law_at, law_means, offered_load, overload_warning,  # noqa: F401
                      rate_segments, segment_edges)
 from .errors import OptionError, ScenarioError
-from .limits import (MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
+from .limits import (MAX_CALLBACK_POSITION, MAX_CALLBACK_RETRIES, MAX_TOTAL_AGENTS, Agents, BAD_LABEL, Int, LABEL_RULE, Label, MAX_ATTEMPTS, MAX_BUSYNESS_CV, MAX_COST_PER_HOUR,
                      MAX_DESCRIPTION, MAX_DESIGN_NAME, MAX_FIRST_CONTACTS, MAX_HORIZON, MAX_INTERVALS, MAX_IVR_LEVELS,
                      MAX_MULTIPLIER, MAX_NAMES, MAX_NEEDS, MAX_ROWS, MAX_SHOWN, MAX_SPEED, MIN_INTERVAL, MIN_SPEED,
                      NAME_RULE, NOT_A_LABEL, Prob, RunTime, UNION_TAGS, clip, plain_text, safe_name,
@@ -82,6 +82,8 @@ class CallType(_Model):
     redial_prob: Prob = 0.0
     redial_delay: Distribution = Exponential(mean=600.0)
     max_attempts: Int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
+    callback_accept: Prob = 0.0  # virtual hold: a caller offered a callback accepts it (hangs up, keeps the place)
+    callback_answer: Prob = 1.0  # virtual hold: the caller answers when the agent calls back
 
     @model_validator(mode="after")
     def _volume(self):
@@ -151,6 +153,28 @@ class IVR(_Model):
         return self.levels * self.seconds_per_level
 
 
+class Callback(_Model):
+    """Virtual hold (queued callbacks): a caller reaching the queue from the IVR who cannot be answered at once is
+    offered a callback when ``position`` callers already wait or the expected wait reaches ``wait``; one who accepts
+    hangs up and keeps the place, and the agent who takes it dials (``dial_time``), retrying ``retries`` times."""
+
+    position: Annotated[int, BeforeValidator(not_a_boolean), Field(ge=0, le=MAX_CALLBACK_POSITION)] | None = None
+    wait: Seconds | None = None          # offer when (callers waiting + 1) x handle_time / agents >= wait
+    handle_time: Seconds | None = None   # the handle time the expected wait is computed with
+    dial_time: Seconds = 0.0             # agent time to dial the caller back (each try)
+    retries: Annotated[int, BeforeValidator(not_a_boolean), Field(ge=0, le=MAX_CALLBACK_RETRIES)] = 0
+    retry_delay: Seconds = 0.0           # an unanswered callback rejoins the back of the queue this much later
+
+    @model_validator(mode="after")
+    def _offer_rule(self):
+        if self.position is None and self.wait is None:
+            raise ValueError("give position (callers waiting) or wait (expected wait in seconds), or both: when "
+                             "a callback is offered")
+        if self.wait is not None and self.handle_time is None:
+            raise ValueError("wait needs handle_time (seconds per call) to compute the expected wait: add it")
+        return self
+
+
 class Queue(_Model):
     """A FCFS queue; with ``priority_transfers`` transferred and handed-off calls go ahead of fresh ones."""
 
@@ -159,6 +183,7 @@ class Queue(_Model):
     message_time: Seconds = 0.0      # then spends this long recording it (or hearing an announcement), line held
     groups: list[Label] | None = Field(default=None, max_length=MAX_NAMES,
                                        description="the groups tried first for a caller joining the queue, in order")
+    callback: Callback | None = None  # virtual hold: callers from the IVR may be offered a callback
 
 
 class AfterService(_Model):

@@ -24,7 +24,8 @@ SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wai
         "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
         "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
         "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked",
-        "disconnected", "messages", "busy", "staffed", "cost")
+        "disconnected", "messages", "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum",
+        "unreached", "vhold_dial_sum", "busy", "staffed", "cost")
 
 #: the units a KPI can have; :func:`format_unit` says how each reads to people
 UNITS = ("share", "seconds", "count", "per call", "money")
@@ -53,7 +54,7 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
     Kpi("offered", "Contacts offered", "count", 0, "contacts", "offered"),
     Kpi("answered", "Answered", "count", 0,
        "contacts answered (by outcome; offered = answered + abandoned + blocked + disconnected + messages + "
-       "in_system)",
+       "unreached + in_system)",
        "answered"),
     Kpi("abandoned", "Abandoned", "count", -1, "contacts abandoned (a hang-up after a cold transfer counts)",
        "abandoned"),
@@ -67,6 +68,9 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "disconnected"),
     Kpi("messages", "Left a message", "count", 0, "contacts that waited a queue's `max_wait` and left a message "
        "(voicemail) instead", "messages"),
+    Kpi("unreached", "Virtual hold: callbacks unreached", "count", -1, "contacts whose queued callback (virtual "
+       "hold) never reached the caller: every dial unanswered, or still queued when the center closed (not "
+       "abandoned)", "unreached"),
     Kpi("abandon_rate", "Abandonment", "share", -1, "abandoned / offered", "abandoned", "offered",
        "callers who hung up waiting"),
     Kpi("block_rate", "Blocking", "share", -1, "blocked / offered", "blocked", "offered",
@@ -121,6 +125,17 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "offered-first_contacts"),
     Kpi("abandoned_after_answer", "Abandoned after answer", "count", -1,
        "contacts that hung up after having been answered (lost in a transfer)", "abandoned_after_answer"),
+    Kpi("vhold_offered", "Virtual hold: callback offers", "count", 0,
+       "contacts offered a queued callback (virtual hold) on reaching a queue from the IVR", "vhold_offered"),
+    Kpi("vhold_accepted", "Virtual hold: callbacks accepted", "count", 0,
+       "contacts that accepted the callback offer (hung up, keeping their place in the queue)", "vhold_accepted"),
+    Kpi("vhold_completed", "Virtual hold: callbacks completed", "count", 0,
+       "accepted callbacks that reached the caller (the caller answered an agent's dial)", "vhold_completed"),
+    Kpi("vhold_wait", "Virtual hold: time to callback", "seconds", -1,
+       "mean time from accepting the callback to the connection with an agent, over completed callbacks",
+       "vhold_wait_sum", "vhold_completed", "from accepting to talking"),
+    Kpi("vhold_dial_time", "Virtual hold: agent dialling time", "seconds", 0,
+       "agent-seconds spent dialling callbacks, answered or not (busy time: in occupancy)", "vhold_dial_sum"),
 )}
 
 #: KPI names in display order

@@ -29,6 +29,8 @@ MAX_NAMES, MAX_NEEDS, MAX_ROWS = 256, 16, 100
 MAX_AFTER_SERVICE = 3
 #: contacts per caller (the numba engine keeps at most 63)
 MAX_ATTEMPTS = 50
+#: virtual hold: the queue position from which a callback is offered, and the agent's retries of an unanswered callback
+MAX_CALLBACK_POSITION, MAX_CALLBACK_RETRIES = 1_000_000, MAX_ATTEMPTS
 #: menu levels of the IVR
 MAX_IVR_LEVELS = 100
 #: a group's talk-speed factor for a skill

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engines.compiled import Compiled
-from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_SUMS, DISCONNECTED, MESSAGE, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+from .engines.output import (ABANDONED, ANSWERED, BLOCKED, CB_ACCEPTED, CB_DECLINED, CONTACT_SUMS, DISCONNECTED, MESSAGE, UNREACHED, ENDINGS, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                              QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies, agent_sums)
 from .kpis import CALLER_KPIS, from_sums, ratio
 
@@ -49,6 +49,11 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float | np.ndarray) -> 
         "wait_answered_sum": float(c["wait"][ans].sum()),
         "blocked": float((outcome == BLOCKED).sum()), "disconnected": float((outcome == DISCONNECTED).sum()),
         "messages": float((outcome == MESSAGE).sum()),
+        "vhold_offered": float((c["callback"] >= CB_DECLINED).sum()),
+        "vhold_accepted": float((c["callback"] == CB_ACCEPTED).sum()),
+        "vhold_completed": float((~np.isnan(c["callback_wait"])).sum()),
+        "vhold_wait_sum": float(c["callback_wait"][~np.isnan(c["callback_wait"])].sum()),
+        "unreached": float((outcome == UNREACHED).sum()), "vhold_dial_sum": float(c["dial_time"].sum()),
     }
 
 
@@ -106,8 +111,9 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
     flow_in = np.zeros((L, G + 1, Q))
     np.add.at(flow_in, (leg_o, prev, q_o), 1.0)
     after = np.where(lo_o == ANSWERED, g_o, np.where(lo_o == ABANDONED, G, np.where(lo_o == DISCONNECTED, G + 2,
-                                                                                         np.where(lo_o == MESSAGE, G + 3, G + 1))))
-    flow_out = np.zeros((L, Q, G + 4))
+                                                                                         np.where(lo_o == MESSAGE, G + 3,
+                                                                                                  np.where(lo_o == UNREACHED, G + 4, G + 1)))))
+    flow_out = np.zeros((L, Q, G + 5))
     np.add.at(flow_out, (leg_o, q_o, after), 1.0)
     tail = last & (lo_o == ANSWERED)
     tc = contact[tail]
@@ -185,7 +191,7 @@ def wait_cdf(t: Tallies, comp: Compiled) -> dict[str, float]:
     return {f"wait_cdf:{x}": ratio(n, total) for x, n in zip(WAIT_GRID, within)}
 
 
-_SPECIAL = ("IVR", "abandoned", "still waiting", "disconnected", "message")
+_SPECIAL = ("IVR", "abandoned", "still waiting", "disconnected", "message", "unreached")
 
 
 def journey_flows(t: Tallies, comp: Compiled) -> dict[str, float]:

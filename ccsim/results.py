@@ -12,6 +12,9 @@ import pandas as pd
 from .config import Scenario, scenario_from_dict
 from .engines.compiled import Compiled
 from .engines.output import LEG_KINDS, OUTCOMES, RunOutput
+
+#: the calls table's ``callback`` column (virtual hold), by code (ccsim.engines.output.CB_*)
+CALLBACK_STATES = ("not offered", "declined", "accepted")
 from .errors import ResultsError
 from .kpis import KPIS, paired_difference, summarize
 from .metrics import call_type_kpis, group_kpis, interval_kpis, journey_flows, queue_kpis, replication_kpis, wait_cdf
@@ -48,6 +51,8 @@ def calls_frame(out: RunOutput, comp: Compiled, rep: int) -> pd.DataFrame:
         "last_group": _cat(c["last_group"], comp.groups),
         "resolved": c["resolved"], "survey_time": c["survey"],
         "end": c["end"], "time_in_system": c["end"] - c["arrival"],
+        "callback": _cat(c["callback"].astype(np.int64), CALLBACK_STATES),
+        "callback_wait": c["callback_wait"], "dial_time": c["dial_time"],
     })
     return df
 
@@ -249,7 +254,7 @@ TIDY_COLUMNS = ("point", "rep", "metric", "interval", "value")
 
 #: the KPIs by call type a sweep keeps (with several call types), as metrics "type:<call type>:<kpi>"
 TYPE_METRICS = ("sl_threshold", "offered", "service_level", "abandon_rate", "asa", "blocked", "messages",
-                "disconnected")
+                "disconnected", "vhold_accepted", "unreached")
 
 
 def tidy_rows(point: int, res: Results, interval_metrics: tuple[str, ...]) -> pd.DataFrame:

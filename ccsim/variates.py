@@ -21,8 +21,10 @@ from .distributions import KINDS
 # purposes: part of the reproducibility contract (append only)
 ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY, CALLBACK_DELAY, SURVEY, DEFLECT, \
     BALK, ROUTE, AFTER, ABSENT = range(17)
+#: virtual hold (queued callbacks): sub 0 the caller accepts the offer, sub 1 + i they answer the agent's i-th dial
+VHOLD = 17
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk", "route", "after", "absent")
+            "callback_delay", "survey", "deflect", "balk", "route", "after", "absent", "vhold")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 #: the call-type number of the absence draws: "caller" k is the (group, shift type) whose 40-bit key is k

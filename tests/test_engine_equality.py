@@ -138,6 +138,26 @@ def test_simultaneous_events_identical(mode, seed):
     assert_same_kpis(sc, seed)
 
 
+@pytest.mark.parametrize("closing", ["serve", "disconnect"])
+@pytest.mark.parametrize("seed", range(4))
+def test_virtual_hold_simultaneous_events_identical(closing, seed):
+    """Queued callbacks on the lattice: offers, dials, unanswered dials rejoining the queue, and (with at_closing =
+    "disconnect") callbacks dropped at the horizon happen at the same instants as departures, arrivals and shift
+    changes; both engines keep the same records."""
+    d = lattice_center("cold")
+    d["design"]["queues"]["qa"]["callback"] = {"position": 1, "wait": 60, "handle_time": 60, "dial_time": 30,
+                                               "retries": 1, "retry_delay": 60}
+    d["design"]["queues"]["qb"]["callback"] = {"position": 0, "retries": 2}
+    d["design"]["at_closing"] = closing
+    d["demand"]["call_types"]["x"] |= {"callback_accept": 0.7, "callback_answer": 0.5}
+    sc = ccsim.scenario_from_dict(d)
+    a, b = both(sc, seed)
+    cb = a.contacts["callback"]
+    assert (cb == 2).sum() > 5 and (cb == 1).sum() > 0
+    assert_same_output(a, b)
+    assert_same_kpis(sc, seed)
+
+
 # ---------------------------------------------------------------------------- generated centers
 def _dist(draw, mean_lo: float, mean_hi: float, allow_zero: bool = False, unit: float = 0.0):
     """A distribution dict, sometimes deterministic or empirical on round values (to make ties).
@@ -350,6 +370,22 @@ def centers(draw) -> dict:
             q["max_wait"] = float(draw(st.sampled_from(phase or [0.0, 20.0, 60.0])))
             if draw(st.booleans()):
                 q["message_time"] = float(draw(st.sampled_from(phase or [0.0, 30.0])))
+    for q in queues.values():           # virtual hold: a callback offered by position, expected wait or both
+        if draw(st.integers(0, 2)) == 0:
+            rule = draw(st.sampled_from(["position", "wait", "both"]))
+            cb: dict = {"dial_time": float(draw(st.sampled_from(phase or [0.0, 10.0, 20.0]))),
+                        "retries": draw(st.integers(0, 2)),
+                        "retry_delay": float(draw(st.sampled_from(phase or [0.0, 30.0, 90.0])))}
+            if rule != "wait":
+                cb["position"] = draw(st.integers(0, 4))
+            if rule != "position":
+                cb["wait"] = float(draw(st.sampled_from(phase or [0.0, 30.0, 120.0])))
+                cb["handle_time"] = float(draw(st.sampled_from([unit or 30.0, 2 * unit or 60.0, 150.0])))
+            q["callback"] = cb
+    if any("callback" in q for q in queues.values()):
+        for ct in call_types.values():
+            ct["callback_accept"] = draw(st.sampled_from([0.0, 0.5, 1.0, 1.0]))
+            ct["callback_answer"] = draw(st.sampled_from([0.4, 0.8, 1.0]))
     if design_shifts:
         design["shift_types"] = design_shifts
     return {

@@ -111,7 +111,8 @@ def _summary_table(summary: pd.DataFrame, title: str, thr: float, currency: str 
 
 
 #: the columns of the command line's table by call type
-TYPE_COLUMNS = ("offered", "service_level", "abandon_rate", "asa", "block_rate", "messages", "disconnected")
+TYPE_COLUMNS = ("offered", "service_level", "abandon_rate", "asa", "block_rate", "messages", "disconnected",
+                "vhold_accepted", "unreached")
 
 
 def _call_type_table(by_type: pd.DataFrame) -> Table:

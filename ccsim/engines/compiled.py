@@ -26,6 +26,9 @@ SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 SELECTIONS = ("preference", "longest_idle", "random")
 #: the route uniform's sub of the random choice of the agent consulted for need j: CONSULT_SUB + j
 CONSULT_SUB = 1 << 20
+#: the route uniform's sub of the random choice of the agent taking a virtual-hold callback rejoining its queue
+#: after its i-th unanswered dial: REJOIN_SUB + i
+REJOIN_SUB = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class Compiled:
     queue_priority: np.ndarray   # (Q,) bool: transferred/handed-off calls go first
     queue_max_wait: np.ndarray   # (Q,) seconds before a caller leaves for a message (inf: never)
     queue_message_time: np.ndarray  # (Q,) seconds spent leaving the message, the line held
+    queue_cb: np.ndarray         # (Q,) bool: virtual hold, callers from the IVR may be offered a callback
+    queue_cb_position: np.ndarray  # (Q,) int: offered when this many callers already wait (-1: no position rule)
+    queue_cb_wait: np.ndarray    # (Q,) offered when the expected wait reaches this (inf: no wait rule)
+    queue_cb_handle: np.ndarray  # (Q,) the handle time of the expected wait
+    queue_cb_dial: np.ndarray    # (Q,) agent time to dial a caller back
+    queue_cb_retries: np.ndarray  # (Q,) int: dials after the first at most
+    queue_cb_retry_delay: np.ndarray  # (Q,) an unanswered callback rejoins the queue this much later
     route_entry: np.ndarray      # (S,) queue the IVR option leads to
     route_transfer: np.ndarray   # (S,) queue agents transfer callers needing the skill to
     route_warm: np.ndarray       # (S,) bool: warm handoff (else cold transfer)
@@ -85,6 +95,8 @@ class Compiled:
     ct_callback: np.ndarray      # (C,)
     ct_redial: np.ndarray        # (C,)
     ct_max_attempts: np.ndarray  # (C,) int
+    ct_cb_accept: np.ndarray     # (C,) virtual hold: probability a caller offered a callback accepts
+    ct_cb_answer: np.ndarray     # (C,) virtual hold: probability the caller answers the agent's dial
     demand: CompiledDemand       # arrival segments, needs tables, distributions
     # rosters (docs/model.md §2, "Shifts and breaks"): one row per shift of a day (group, day, shift type)
     sd_group: np.ndarray         # (H,) int
@@ -168,6 +180,20 @@ def priority_ranks(levels: list[int | None]) -> np.ndarray:
     return np.array([order.index(x) if x is not None else len(order) for x in levels], dtype=np.int64)
 
 
+def _callbacks(design) -> dict[str, np.ndarray]:
+    """The queues' virtual-hold (callback offer) rules as arrays (absent: never offered)."""
+    cbs = [q.callback for q in design.queues.values()]
+    return dict(
+        queue_cb=np.array([cb is not None for cb in cbs], dtype=bool),
+        queue_cb_position=np.array([-1 if cb is None or cb.position is None else cb.position for cb in cbs],
+                                   dtype=np.int64),
+        queue_cb_wait=np.array([np.inf if cb is None or cb.wait is None else cb.wait for cb in cbs], dtype=float),
+        queue_cb_handle=np.array([0.0 if cb is None or cb.handle_time is None else cb.handle_time for cb in cbs]),
+        queue_cb_dial=np.array([0.0 if cb is None else cb.dial_time for cb in cbs], dtype=float),
+        queue_cb_retries=np.array([0 if cb is None else cb.retries for cb in cbs], dtype=np.int64),
+        queue_cb_retry_delay=np.array([0.0 if cb is None else cb.retry_delay for cb in cbs], dtype=float))
+
+
 def compile_scenario(sc: Scenario) -> Compiled:
     """Flatten a validated scenario into index arrays."""
     d, g = sc.demand, sc.design
@@ -225,6 +251,7 @@ def compile_scenario(sc: Scenario) -> Compiled:
         queue_priority=np.array([q.priority_transfers for q in g.queues.values()], dtype=bool),
         queue_message_time=np.array([q.message_time for q in g.queues.values()], dtype=float),
         queue_max_wait=np.array([np.inf if q.max_wait is None else q.max_wait for q in g.queues.values()]),
+        **_callbacks(g),
         route_entry=np.array([q_ix[r[0]] for r in routes], dtype=np.int32),
         route_transfer=np.array([q_ix[r[1]] for r in routes], dtype=np.int32),
         route_warm=np.array([r[2] == "warm" for r in routes], dtype=bool),
@@ -240,6 +267,8 @@ def compile_scenario(sc: Scenario) -> Compiled:
         ct_callback=np.array([c.callback_prob for c in cts]),
         ct_redial=np.array([c.redial_prob for c in cts]),
         ct_max_attempts=np.array([c.max_attempts for c in cts], dtype=np.int64),
+        ct_cb_accept=np.array([c.callback_accept for c in cts], dtype=float),
+        ct_cb_answer=np.array([c.callback_answer for c in cts], dtype=float),
         demand=compile_demand(sc),
         **_roster_arrays(sc),
     )

@@ -17,8 +17,8 @@ from ..limits import MAX_AFTER_SERVICE
 from ..demand import check_replication_size
 from ..kpis import SUMS
 from . import numba_kernel as nk
-from .compiled import Compiled, workforce
-from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
+from .compiled import CONSULT_SUB, REJOIN_SUB, Compiled, workforce
+from .output import (ABANDONED, ANSWERED, BLOCKED, CB_ACCEPTED, CB_DECLINED, CB_NONE, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, UNREACHED, CONTACT_SUMS, FRESH, HANDOFF, IN_SYSTEM, INTERVAL_SUMS,
                      LEG_COLUMNS, QUEUE_SUMS, TRANSFER, WAIT_GRID, RunOutput, Tallies)
 
 
@@ -39,7 +39,8 @@ _KERNEL_CONTACT = {
     "first_group": nk.CI_FIRST_GROUP, "wait": nk.CF_WAIT, "hold": nk.CF_HOLD, "talk_time": nk.CF_TALK,
     "agent_time": nk.CF_AGENT_TIME, "transfers": nk.CI_TRANSFERS, "handoffs": nk.CI_HANDOFFS,
     "reexplanations": nk.CI_REEXPL, "n_legs": nk.CI_NLEGS, "outcome": nk.CI_OUTCOME, "last_queue": nk.CI_LAST_QUEUE,
-    "last_group": nk.CI_LAST_GROUP, "resolved": nk.CI_RESOLVED, "survey": nk.CF_SURVEY, "end": nk.CF_END}
+    "last_group": nk.CI_LAST_GROUP, "resolved": nk.CI_RESOLVED, "survey": nk.CF_SURVEY, "end": nk.CF_END,
+    "callback": nk.CI_CALLBACK, "callback_wait": nk.CF_CB_WAIT, "dial_time": nk.CF_DIAL}
 _KERNEL_LEG = {
     "contact": nk.LI_CONTACT, "leg": nk.LI_LEG, "queue": nk.LI_QUEUE, "kind": nk.LI_KIND, "enter": nk.LF_ENTER,
     "wait": nk.LF_WAIT, "group": nk.LI_GROUP, "agent": nk.LI_AGENT, "agent_end": nk.LF_AGENT_END,
@@ -47,9 +48,11 @@ _KERNEL_LEG = {
 assert {c: j for c, (_, j) in _CONTACT_SRC.items()} == _KERNEL_CONTACT, "kernel contact columns disagree with output.py"
 assert {c: j for c, (_, j) in _LEG_SRC.items()} == _KERNEL_LEG, "kernel leg columns disagree with output.py"
 assert (nk.N_CF_OUT, nk.N_CI_OUT) == tuple(sum(s == k for s, _ in _CONTACT_SRC.values()) for k in "fi")
-assert (nk.N_LF, nk.N_LI_OUT) == tuple(sum(s == k for s, _ in _LEG_SRC.values()) for k in "fi")
-assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM, nk.BLOCKED, nk.DISCONNECTED, nk.MESSAGE) == (
-    ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE)
+assert (nk.N_LF_OUT, nk.N_LI_OUT) == tuple(sum(s == k for s, _ in _LEG_SRC.values()) for k in "fi")
+assert (nk.ANSWERED, nk.ABANDONED, nk.IN_SYSTEM, nk.BLOCKED, nk.DISCONNECTED, nk.MESSAGE, nk.UNREACHED) == (
+    ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE, UNREACHED)
+assert (nk.CB_NONE, nk.CB_DECLINED, nk.CB_ACCEPTED) == (CB_NONE, CB_DECLINED, CB_ACCEPTED)
+assert (nk.CONSULT_SUB, nk.REJOIN_SUB) == (CONSULT_SUB, REJOIN_SUB)
 assert (nk.FRESH, nk.TRANSFER, nk.HANDOFF) == (FRESH, TRANSFER, HANDOFF)
 assert nk.KPI_FIELDS == CONTACT_SUMS == SUMS[: nk.N_KPI], "the kernel's accumulators must be the first of kpis.SUMS"
 assert (nk.N_BI, nk.N_BQ) == (len(INTERVAL_SUMS), len(QUEUE_SUMS))
@@ -114,6 +117,9 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         deflections=_c(comp.deflections).reshape(-1, 3), ct_resolution=_c(comp.ct_resolution),
         ct_callback=_c(comp.ct_callback), ct_redial=_c(comp.ct_redial),
         ct_max_attempts=_c(comp.ct_max_attempts, np.int64), wait_grid=_c(WAIT_GRID),
+        q_cb=_c(comp.queue_cb, np.bool_), q_cb_pos=_c(comp.queue_cb_position, np.int64), q_cb_wait=_c(comp.queue_cb_wait),
+        q_cb_handle=_c(comp.queue_cb_handle), q_cb_dial=_c(comp.queue_cb_dial),
+        q_cb_retries=_c(comp.queue_cb_retries, np.int64), q_cb_delay=_c(comp.queue_cb_retry_delay),
         br_group=_c(comp.br_group, np.int64), br_latest=_c(comp.br_latest), br_dur=_c(comp.br_dur),
         br_end=_c(comp.br_end), br_n=_c(comp.sd_agents[comp.br_shift], np.int64), mk_t=_c(comp.mk_t),
         mk_kind=_c(comp.mk_kind, np.int64), mk_b=_c(comp.mk_b, np.int64),
@@ -130,7 +136,7 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         dist_off=_c(d.dist_off, i64), dist_n=_c(d.dist_n, i64), values=_c(d.values),
         ct_patience=_c(d.ct_patience, i64), ct_redial_delay=_c(d.ct_redial_delay, i64),
         ct_callback_delay=_c(d.ct_callback_delay, i64), skill_talk=_c(d.skill_talk, i64),
-        skill_acw=_c(d.skill_acw, i64))
+        skill_acw=_c(d.skill_acw, i64), vh_accept=_c(comp.ct_cb_accept), vh_answer=_c(comp.ct_cb_answer))
     object.__setattr__(comp, "_numba_packed", (dz, dm))  # a cache on the frozen dataclass
     return dz, dm
 
@@ -161,7 +167,7 @@ def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> R
     # one transpose per array, so that each column is contiguous before its cast
     src = {"f": sl.cf[:nc, : nk.N_CF_OUT].T.copy(), "i": sl.ci[:nc, : nk.N_CI_OUT].T.copy()}
     contacts = {k: src[s][j].astype(CONTACT_COLUMNS[k]) for k, (s, j) in _CONTACT_SRC.items()}
-    lsrc = {"f": sl.lf[:nl, : nk.N_LF].T.copy(), "i": sl.li[:nl, : nk.N_LI_OUT].T.copy()}
+    lsrc = {"f": sl.lf[:nl, : nk.N_LF_OUT].T.copy(), "i": sl.li[:nl, : nk.N_LI_OUT].T.copy()}
     legs = {k: lsrc[s][j].astype(LEG_COLUMNS[k]) for k, (s, j) in _LEG_SRC.items()}
     return RunOutput(contacts, legs, ta.busy, ta.staffed, ta.busy_w, ta.staffed_w)
 
@@ -173,7 +179,7 @@ def fast_path_applies(comp: Compiled) -> bool:
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.pool_lines.any() or comp.disconnect_at_close
             or len(comp.br_group) or comp.sd_absent.any()
             or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
-            or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0):
+            or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0 or comp.queue_cb.any()):
         return False
     staff = comp.staffing[0]
     if staff[0] <= 0 or (staff != staff[0]).any():

@@ -39,12 +39,13 @@ DESIGN = namedtuple("DESIGN", [
     "horizon", "warmup", "interval", "n_int", "end_time", "ct_sl", "ivr_time", "ct_pool", "pool_lines", "disconnect_at_close", "disconnect_unstaffed", "transfer_time",
     "reexplain_time", "handoff_time", "survey_time", "survey_take_rate", "resolution_factor", "cold_factor",
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
+    "q_cb", "q_cb_pos", "q_cb_wait", "q_cb_handle", "q_cb_dial", "q_cb_retries", "q_cb_delay",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid",
     "br_group", "br_latest", "br_dur", "br_end", "br_n", "mk_t", "mk_kind", "mk_b", "brk_room"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
     "misroute", "balk", "same_patience", "law_interval", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
-    "ct_callback_delay", "skill_talk", "skill_acw"])
+    "ct_callback_delay", "skill_talk", "skill_acw", "vh_accept", "vh_answer"])
 AGENTS = namedtuple("AGENTS", [
     "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
     "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live",
@@ -69,46 +70,51 @@ EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOS
 EV_BITS, EV_MASK = 4, 15
 
 # outcomes and leg kinds (as ccsim.engines.output)
-ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE = 0, 1, 2, 3, 4, 5
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE, UNREACHED = 0, 1, 2, 3, 4, 5, 6
+CB_NONE, CB_DECLINED, CB_ACCEPTED = 0, 1, 2  # the contact's virtual-hold state (ccsim.engines.output)
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
 # ticket (leg) states
 T_WAITING, T_CONNECTED, T_DEAD, T_DISCONNECTED, T_MESSAGE = 0, 1, 2, 3, 4
 
 # contact program points: the yield points of the SimPy process, and internal labels
-PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE, PC_CONSULT = 0, 1, 2, 3, 4, 5, 6, 7
-L_ENQUEUE, L_ANSWERED, L_LOOP, L_AFTER, L_FINISH, L_RELEASE, L_YIELD = 10, 11, 12, 13, 14, 15, 16
+PC_IVR, PC_WAIT, PC_HANDOFF, PC_REEXPLAIN, PC_TALK, PC_TRANSFER, PC_DONE, PC_CONSULT, PC_DIAL, PC_REJOIN = range(10)
+L_ENQUEUE, L_ANSWERED, L_LOOP, L_AFTER, L_FINISH, L_RELEASE, L_YIELD, L_UNREACHED, L_RETRY_WAIT = range(10, 19)
 
 # contact float columns (output first, in CONTACT_COLUMNS order of floats)
-CF_ARRIVAL, CF_QARR, CF_ANSWERED_AT, CF_WAIT, CF_HOLD, CF_TALK, CF_AGENT_TIME, CF_SURVEY, CF_END = range(9)
-CF_HOLDER_ACW, CF_ACW = 9, 10
-N_CF_OUT, N_CF = 9, 11
+CF_ARRIVAL, CF_QARR, CF_ANSWERED_AT, CF_WAIT, CF_HOLD, CF_TALK, CF_AGENT_TIME, CF_SURVEY, CF_END, CF_CB_WAIT, CF_DIAL = range(11)
+CF_HOLDER_ACW, CF_ACW = 11, 12
+N_CF_OUT, N_CF = 11, 13
 # contact int columns
 (CI_CALLER, CI_ATTEMPT, CI_CALL_TYPE, CI_FIRST_QUEUE, CI_FIRST_GROUP, CI_TRANSFERS, CI_HANDOFFS, CI_REEXPL,
- CI_NLEGS, CI_OUTCOME, CI_LAST_QUEUE, CI_LAST_GROUP, CI_RESOLVED) = range(13)
+ CI_NLEGS, CI_OUTCOME, CI_LAST_QUEUE, CI_LAST_GROUP, CI_RESOLVED, CI_CALLBACK) = range(14)
 (CI_PC, CI_NEED, CI_LEG, CI_KIND, CI_HOLDER, CI_QUEUE, CI_TICKET, CI_AGENT, CI_KEY, CI_ROW, CI_PREV_GROUP,
- CI_RETRY, CI_EXPERT, CI_SKIPPED, CI_NX, CI_X0) = range(13, 29)
-N_CI_OUT, N_CI = 13, 29 + 2  # CI_X0 .. CI_X0 + 2: the needs post-service routing added (MAX_AFTER_SERVICE)
+ CI_RETRY, CI_EXPERT, CI_SKIPPED, CI_NX, CI_TRIES, CI_X0) = range(14, 31)
+N_CI_OUT, N_CI = 14, 31 + 2  # CI_X0 .. CI_X0 + 2: the needs post-service routing added (MAX_AFTER_SERVICE)
 CONSULT_SUB = 1 << 20  # as ccsim.engines.compiled
+REJOIN_SUB = 1 << 21   # as ccsim.engines.compiled
 # leg float columns
 LF_ENTER, LF_WAIT, LF_AGENT_END, LF_TALK = 0, 1, 2, 3
-N_LF = 4
+LF_QENTER = 4  # when the ticket (last) joined its queue: a virtual-hold callback rejoins after an unanswered dial
+N_LF_OUT, N_LF = 4, 5
 # leg int columns
 LI_CONTACT, LI_LEG, LI_QUEUE, LI_KIND, LI_GROUP, LI_AGENT, LI_OUTCOME = range(7)
-LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ, LI_MESSAGE, LI_OSEQ, LI_OJ = 7, 8, 9, 10, 11, 12, 13, 14
-N_LI_OUT, N_LI = 7, 15
+LI_NEXT, LI_STATE, LI_AG, LI_PREV, LI_PSEQ, LI_MESSAGE, LI_OSEQ, LI_OJ, LI_VIRTUAL = 7, 8, 9, 10, 11, 12, 13, 14, 15
+N_LI_OUT, N_LI = 7, 16
 
 #: KPI accumulators of the records-free variant (contacts arriving in [warmup, horizon))
 KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wait_sum", "wait_sum",
               "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
               "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
               "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages")
+              "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages",
+              "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
  K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
- K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED, K_MESSAGES) = range(29)
-N_KPI = 29
+ K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED, K_MESSAGES, K_VH_OFFERED, K_VH_ACCEPTED,
+ K_VH_COMPLETED, K_VH_WAIT, K_UNREACHED, K_VH_DIAL) = range(35)
+N_KPI = 35
 # columns of the interval and queue tallies (as ccsim.engines.output)
 BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
 N_BI = 6
@@ -132,7 +138,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "30ebde4728d4cb98"
+VARIATES_SHA256 = "ff360d6c182e03fc"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -268,6 +274,25 @@ def has_idle(dz, ag, q):
     return False
 
 
+@njit(**_JIT)
+def offers_callback(dz, ag, q, ahead):
+    """Virtual hold: whether a caller joining queue q behind ``ahead`` waiting callers, not answered at once, is
+    offered a callback (Center.offers_callback): ``position`` callers already wait, or the expected wait
+    (ahead + 1) x handle_time / max(1, s) reaches ``wait``, s the agents scheduled in the groups taking q at once."""
+    if not dz.q_cb[q]:
+        return False
+    if 0 <= dz.q_cb_pos[q] <= ahead:
+        return True
+    if math.isfinite(dz.q_cb_wait[q]):
+        s = 0
+        for j in range(dz.qg_n[q]):
+            if dz.qg_after[q, j] <= 0.0:
+                g = dz.qg[q, j]
+                s += ag.gr_present[g] - ag.gr_leaving[g]
+        return (ahead + 1) * dz.q_cb_handle[q] / max(1, s) >= dz.q_cb_wait[q]
+    return False
+
+
 @njit(**_INL)
 def need_skill(dm, ci, c, ct, row, need):
     """The skill of a contact's need-th need: the caller's own, then those post-service routing added."""
@@ -359,17 +384,17 @@ def next_call(dz, ag, a, g, now, li, lf, ist):
             cls = 0
             for x in range(dz.n_cls):
                 hx = ag.q_head[q * dz.n_cls + x]
-                if hx >= 0 and (tau == 0.0 or lf[hx, LF_ENTER] + tau <= now):
+                if hx >= 0 and (tau == 0.0 or lf[hx, LF_QENTER] + tau <= now):
                     h = hx
                     cls = x
                     break
             if h < 0:
                 continue
-            if best < 0 or lf[h, LF_ENTER] < best_t:
+            if best < 0 or lf[h, LF_QENTER] < best_t:
                 best = q
                 best_h = h
                 best_cls = cls
-                best_t = lf[h, LF_ENTER]
+                best_t = lf[h, LF_QENTER]
                 if not dz.g_lw[g]:
                     break
     if best >= 0:
@@ -664,6 +689,8 @@ def tally_leg(dz, ta, sl, c, tk):
         ta.flow_out[leg, q, G + 2] += 1.0
     elif out == MESSAGE:
         ta.flow_out[leg, q, G + 3] += 1.0
+    elif out == UNREACHED:
+        ta.flow_out[leg, q, G + 4] += 1.0
     else:
         ta.flow_out[leg, q, G + 1] += 1.0
 
@@ -738,8 +765,18 @@ def tally_contact(dz, ta, sl, c):
         kpi[ct, K_DISCONNECTED] += 1.0
     elif out == MESSAGE:
         kpi[ct, K_MESSAGES] += 1.0
+    elif out == UNREACHED:
+        kpi[ct, K_UNREACHED] += 1.0
     else:
         kpi[ct, K_IN_SYSTEM] += 1.0
+    if ci[c, CI_CALLBACK] >= CB_DECLINED:
+        kpi[ct, K_VH_OFFERED] += 1.0
+        if ci[c, CI_CALLBACK] == CB_ACCEPTED:
+            kpi[ct, K_VH_ACCEPTED] += 1.0
+        if not math.isnan(cf[c, CF_CB_WAIT]):
+            kpi[ct, K_VH_COMPLETED] += 1.0
+            kpi[ct, K_VH_WAIT] += cf[c, CF_CB_WAIT]
+    kpi[ct, K_VH_DIAL] += cf[c, CF_DIAL]
     kpi[ct, K_WAIT] += w
     if w > 0:
         kpi[ct, K_WAITED] += 1.0
@@ -795,6 +832,9 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
     cf[c, CF_QARR] = np.nan
     cf[c, CF_ANSWERED_AT] = np.nan
     cf[c, CF_END] = np.nan
+    cf[c, CF_CB_WAIT] = np.nan
+    ci[c, CI_CALLBACK] = CB_NONE
+    ci[c, CI_TRIES] = 0
     ci[c, CI_CALLER] = caller
     ci[c, CI_ATTEMPT] = k
     ci[c, CI_CALL_TYPE] = ct
@@ -880,22 +920,23 @@ def on_patience(dz, ag, sl, ist, tk, seq):
 @njit(**_JIT)
 def on_close(dz, ag, sl, ist):
     """The center closes (at_closing = "disconnect"): every caller waiting in a queue, but those held by an
-    agent in a warm handoff, is disconnected, queue by queue, priority class then FCFS (SimpyModel.closing)."""
+    agent in a warm handoff, is disconnected, queue by queue, priority class then FCFS (SimpyModel.closing);
+    virtual-hold callbacks still queued are dropped (unreached)."""
     ist[IS_CLOSED] = 1
     for q in range(ag.q_live.shape[0]):
-        clear_queue(dz, ag, sl, ist, q)
+        clear_queue(dz, ag, sl, ist, q, True)
 
 
 @njit(**_JIT)
-def clear_queue(dz, ag, sl, ist, q):
-    """Every caller waiting in queue q, but those held by an agent in a warm handoff, is disconnected, priority
-    class then FCFS (Center.disconnect_waiting)."""
+def clear_queue(dz, ag, sl, ist, q, closing):
+    """Every caller waiting in queue q, but those held by an agent in a warm handoff (and virtual-hold callbacks,
+    but at ``closing``), is disconnected, priority class then FCFS (Center.disconnect_waiting)."""
     li = sl.li
     for cls in range(dz.n_cls):
         tk = ag.q_head[q * dz.n_cls + cls]
         while tk >= 0:
             nxt = li[tk, LI_NEXT]
-            if li[tk, LI_KIND] != HANDOFF:
+            if li[tk, LI_KIND] != HANDOFF and (closing or li[tk, LI_VIRTUAL] == 0):
                 queue_remove(dz, ag, q, cls, tk, li)
                 li[tk, LI_STATE] = T_DISCONNECTED
                 resume_now(ag, ist, li[tk, LI_CONTACT])
@@ -919,7 +960,7 @@ def clear_unstaffed(dz, ag, sl, ist, dropped):
             if ag.gr_present[g] - ag.gr_leaving[g] > 0:
                 empty = False
         if empty:
-            clear_queue(dz, ag, sl, ist, q)
+            clear_queue(dz, ag, sl, ist, q, False)
 
 
 @njit(**_JIT)
@@ -1026,7 +1067,10 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             li[tk, LI_MESSAGE] = 0
             li[tk, LI_OSEQ] = -1
             li[tk, LI_OJ] = 0
+            li[tk, LI_VIRTUAL] = 0
             lf[tk, LF_ENTER] = now
+            lf[tk, LF_QENTER] = now
+            ahead = ag.q_live[q]  # callers already waiting (a callback offer may depend on it)
             lf[tk, LF_WAIT] = np.nan
             lf[tk, LF_AGENT_END] = np.nan
             lf[tk, LF_TALK] = 0.0
@@ -1049,13 +1093,20 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                 if ci[c, CI_HOLDER] < 0:  # held by an agent: never hangs up
                     leg = ci[c, CI_LEG]
                     kp = 0 if dm.same_patience[ct] else k
-                    p = 0.0 if rv.balks(ck, kp, leg, dm.balk[ct]) else ddraw(dm, dm.ct_patience[ct, per], ck, kp,
-                                                                             rv.PATIENCE, leg)
-                    if dz.q_max_wait[q] < p:  # the queue sends the caller to leave a message first
-                        p = dz.q_max_wait[q]
-                        li[tk, LI_MESSAGE] = 1
-                    if math.isfinite(p):
-                        li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << EV_BITS) | EV_PATIENCE)
+                    balk = rv.balks(ck, kp, leg, dm.balk[ct])
+                    if kind == FRESH and not balk and offers_callback(dz, ag, q, ahead):  # virtual hold offered
+                        ci[c, CI_CALLBACK] = CB_DECLINED
+                        if rv.uniform(ck, k, rv.VHOLD, leg, 0) < dm.vh_accept[ct]:  # accepted: hangs up, line free
+                            ci[c, CI_CALLBACK] = CB_ACCEPTED
+                            li[tk, LI_VIRTUAL] = 1
+                            ist[IS_POOLS + dz.ct_pool[ct]] -= 1
+                    if li[tk, LI_VIRTUAL] == 0:
+                        p = 0.0 if balk else ddraw(dm, dm.ct_patience[ct, per], ck, kp, rv.PATIENCE, leg)
+                        if dz.q_max_wait[q] < p:  # the queue sends the caller to leave a message first
+                            p = dz.q_max_wait[q]
+                            li[tk, LI_MESSAGE] = 1
+                        if math.isfinite(p):
+                            li[tk, LI_PSEQ] = schedule(ev, ist, now + p, P_ABANDON, (tk << EV_BITS) | EV_PATIENCE)
                 if dz.q_nd[q] > 0:  # overflow: the first delay after which more groups take the caller
                     li[tk, LI_OSEQ] = schedule(ev, ist, now + dz.q_delays[q, 0], P_ABANDON, (tk << EV_BITS) | EV_OVERFLOW)
                 ci[c, CI_PC] = PC_WAIT
@@ -1065,6 +1116,9 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             tk = ci[c, CI_TICKET]
             if li[tk, LI_STATE] == T_CONNECTED:
                 lbl = L_ANSWERED
+                continue
+            if li[tk, LI_VIRTUAL] == 1:  # a callback still queued when the center closed
+                lbl = L_UNREACHED
                 continue
             if li[tk, LI_STATE] == T_DISCONNECTED or li[tk, LI_STATE] == T_MESSAGE:  # closed, or a message
                 leave_waiting(records, dz, ta, sl, ev, ist, c, tk,
@@ -1078,6 +1132,12 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
         elif lbl == L_ANSWERED:  # an agent answered (SimpyModel._leg_close)
             tk = ci[c, CI_TICKET]
             a = li[tk, LI_AG]
+            if li[tk, LI_VIRTUAL] == 1:  # virtual hold: the agent dials the caller back first
+                ci[c, CI_AGENT] = a
+                y_t = now + dz.q_cb_dial[ci[c, CI_QUEUE]]
+                y_pc = PC_DIAL
+                lbl = L_YIELD
+                continue
             g = ag.ag_group[a]
             wait = now - lf[tk, LF_ENTER]
             lf[tk, LF_WAIT] = wait
@@ -1207,6 +1267,64 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             rel_acw = cf[c, CF_ACW]
             rel_next = L_ENQUEUE
             lbl = L_RELEASE
+        elif lbl == PC_DIAL:  # the dial is over: the caller answers (connected), or the agent is free (no ACW)
+            tk = ci[c, CI_TICKET]
+            q = ci[c, CI_QUEUE]
+            cf[c, CF_DIAL] += dz.q_cb_dial[q]
+            tries = ci[c, CI_TRIES]
+            if rv.uniform(ck, k, rv.VHOLD, ci[c, CI_LEG], 1 + tries) < dm.vh_answer[ct]:
+                li[tk, LI_VIRTUAL] = 0
+                cf[c, CF_CB_WAIT] = now - lf[tk, LF_ENTER]
+                lbl = L_ANSWERED
+                continue
+            rel_a = ci[c, CI_AGENT]
+            ag.ag_leg[rel_a] = -1  # not the leg's answering agent: the record keeps no agent end
+            rel_acw = 0.0
+            if tries >= dz.q_cb_retries[q]:
+                rel_next = L_UNREACHED
+            else:
+                ci[c, CI_TRIES] = tries + 1
+                rel_next = L_RETRY_WAIT
+            lbl = L_RELEASE
+        elif lbl == L_RETRY_WAIT:  # the unanswered callback rejoins the back of its queue retry_delay later
+            schedule(ev, ist, now + dz.q_cb_delay[ci[c, CI_QUEUE]], P_ARRIVE, (c << EV_BITS) | EV_RESUME)
+            ci[c, CI_PC] = PC_REJOIN
+            return
+        elif lbl == PC_REJOIN:  # the callback rejoins its queue: taken at once by an idle agent, or waits again
+            tk = ci[c, CI_TICKET]
+            q = ci[c, CI_QUEUE]
+            li[tk, LI_STATE] = T_WAITING
+            li[tk, LI_AG] = -1
+            li[tk, LI_PSEQ] = -1
+            li[tk, LI_OSEQ] = -1
+            li[tk, LI_OJ] = 0
+            lf[tk, LF_QENTER] = now
+            a = select_agent(dz, ag, q, ck, k, ci[c, CI_LEG], 0.0, REJOIN_SUB + ci[c, CI_TRIES])
+            if a >= 0:
+                connect(ag, tk, a, now, li, ist)
+                lbl = L_ANSWERED
+                continue
+            if ist[IS_CLOSED] == 1:  # the center has closed: nobody calls back
+                lbl = L_UNREACHED
+                continue
+            queue_push(dz, ag, q, ticket_cls(dz, q, FRESH, ct), tk, li)
+            if dz.q_nd[q] > 0:
+                li[tk, LI_OSEQ] = schedule(ev, ist, now + dz.q_delays[q, 0], P_ABANDON, (tk << EV_BITS) | EV_OVERFLOW)
+            ci[c, CI_PC] = PC_WAIT
+            return
+        elif lbl == L_UNREACHED:  # the callback never reached the caller: the leg and the contact end (no line held)
+            tk = ci[c, CI_TICKET]
+            wait = now - lf[tk, LF_ENTER]
+            lf[tk, LF_WAIT] = wait
+            li[tk, LI_OUTCOME] = UNREACHED
+            cf[c, CF_WAIT] += wait
+            if not records:
+                tally_leg(dz, ta, sl, c, tk)
+            ci[c, CI_OUTCOME] = UNREACHED
+            ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
+            cf[c, CF_END] = now
+            ci[c, CI_PC] = PC_DONE
+            return
         elif lbl == L_YIELD:  # a phase with an agent: resume at its end
             schedule(ev, ist, y_t, P_DEPART, (c << EV_BITS) | EV_RESUME)
             ci[c, CI_PC] = y_pc
@@ -1229,7 +1347,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_RESOLVED] = 1 if resolved else 0
             sv = cf[c, CF_SURVEY]
             cf[c, CF_END] = now + sv
-            if dz.pool_lines[dz.ct_pool[ct]] > 0:  # the line is free when the caller leaves, after the survey
+            if dz.pool_lines[dz.ct_pool[ct]] > 0 and ci[c, CI_CALLBACK] != CB_ACCEPTED:  # the line is free when
+                # the caller leaves, after the survey (a callback holds no line: dialled on lines not modelled)
                 if sv > 0:
                     schedule(ev, ist, now + sv, P_DEPART, (dz.ct_pool[ct] << EV_BITS) | EV_LINE)
                 else:
@@ -1419,7 +1538,7 @@ def _new_tally(dz: DESIGN, n_legs: int) -> TALLY:
         busy=np.zeros((G, n_int + 1)), staffed=np.zeros((G, n_int + 1)), busy_w=np.zeros(G), staffed_w=np.zeros(G),
         kpi=np.zeros((dz.ct_sl.shape[0], N_KPI)), by_interval=np.zeros((n_int, N_BI)), by_queue=np.zeros((Q, N_BQ)),
         by_group=np.zeros(G), wait_hist=np.zeros(dz.wait_grid.shape[0] + 1), flow_in=np.zeros((L, G + 1, Q)),
-        flow_out=np.zeros((L, Q, G + 4)), flow_end=np.zeros((L, G, 3)))
+        flow_out=np.zeros((L, Q, G + 5)), flow_end=np.zeros((L, G, 3)))
 
 
 def _new_events(cap: int, C: int) -> EVENTS:
@@ -1549,6 +1668,9 @@ def fast_loop(dz, dm, ta, sl, ev, ist, stf, free):
         cf[c, CF_END] = np.nan
         cf[c, CF_WAIT] = 0.0
         cf[c, CF_AGENT_TIME] = 0.0
+        cf[c, CF_CB_WAIT] = np.nan
+        cf[c, CF_DIAL] = 0.0
+        ci[c, CI_CALLBACK] = CB_NONE
         ci[c, CI_ATTEMPT] = 0
         ci[c, CI_CALL_TYPE] = ct
         ci[c, CI_FIRST_GROUP] = -1

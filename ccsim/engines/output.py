@@ -10,8 +10,10 @@ import numpy as np
 
 from .compiled import Compiled
 
-OUTCOMES = ("answered", "abandoned", "in_system", "blocked", "disconnected", "message")
-ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE = 0, 1, 2, 3, 4, 5
+OUTCOMES = ("answered", "abandoned", "in_system", "blocked", "disconnected", "message", "unreached")
+ANSWERED, ABANDONED, IN_SYSTEM, BLOCKED, DISCONNECTED, MESSAGE, UNREACHED = 0, 1, 2, 3, 4, 5, 6
+#: the contact column ``callback`` (virtual hold): not offered, offered and declined, accepted
+CB_NONE, CB_DECLINED, CB_ACCEPTED = 0, 1, 2
 LEG_KINDS = ("fresh", "transfer", "handoff")
 FRESH, TRANSFER, HANDOFF = 0, 1, 2
 
@@ -24,6 +26,8 @@ CONTACT_COLUMNS: dict[str, str] = {
     "transfers": "int32", "handoffs": "int32", "reexplanations": "int32", "n_legs": "int32",
     "outcome": "int8", "last_queue": "int32", "last_group": "int32", "resolved": "bool",
     "survey": "float64", "end": "float64",
+    # virtual hold: CB_NONE/CB_DECLINED/CB_ACCEPTED; accepting to the connection (NaN: never connected); dialling
+    "callback": "int8", "callback_wait": "float64", "dial_time": "float64",
 }
 #: column -> dtype of the per-leg records (one row per queue leg of a contact)
 LEG_COLUMNS: dict[str, str] = {
@@ -38,7 +42,8 @@ CONTACT_SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "f
                 "waited", "transfers", "handoffs", "reexplanations", "first_contacts", "first_resolved",
                 "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
                 "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
-                "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages")
+                "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages",
+                "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum")
 #: sums by interval of arrival (every contact), and by queue (every leg of a contact in the window)
 INTERVAL_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum")
 QUEUE_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum", "transferred_in",
@@ -62,8 +67,8 @@ class Tallies:
     by_group: np.ndarray      # (G,) legs of window contacts answered by each group
     wait_hist: np.ndarray     # (len(WAIT_GRID) + 1,) window contacts by the first grid point their wait is within
     flow_in: np.ndarray       # (L, G + 1, Q) leg l entered queue q from the IVR (0) or after group g (g + 1)
-    flow_out: np.ndarray      # (L, Q, G + 4) leg l left queue q to group g, abandoned (G), still waiting (G + 1),
-    #                           disconnected at closing (G + 2), left a message (G + 3)
+    flow_out: np.ndarray      # (L, Q, G + 5) leg l left queue q to group g, abandoned (G), still waiting (G + 1),
+    #                           disconnected at closing (G + 2), left a message (G + 3), a callback unreached (G + 4)
     flow_end: np.ndarray      # (L, G, len(ENDINGS)) the contact ended after group g's agent on leg l
     busy: np.ndarray          # as RunOutput
     staffed: np.ndarray

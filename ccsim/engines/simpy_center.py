@@ -47,7 +47,8 @@ class Agent:
 class Ticket:
     """A contact waiting in a queue (or on hold with an agent, for a warm handoff)."""
 
-    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg", "disconnected", "message")
+    __slots__ = ("contact", "queue", "kind", "enter", "agent", "done", "key", "leg", "disconnected", "message",
+                 "ahead", "virtual")
 
     def __init__(self, env, contact: Contact, queue: int, kind: int, key: tuple[int, int], leg: int):
         self.contact, self.queue, self.kind, self.key, self.leg = contact, queue, kind, key, leg
@@ -56,6 +57,8 @@ class Ticket:
         self.done = env.event()           # succeeds when answered or when the caller hangs up
         self.disconnected = False         # the center closed while the caller waited
         self.message = False              # the queue's max_wait came first: the caller leaves a message
+        self.ahead = 0                    # callers already waiting in the queue when this one joined
+        self.virtual = False              # virtual hold: the caller hung up and waits for a callback
 
 
 class Group:
@@ -99,6 +102,7 @@ class Center:
         cls = 2 * int(self.comp.ct_rank[contact.call_type]) + (0 if (kind != FRESH and self.comp.queue_priority[queue]) else 1)
         self.seq += 1
         t = Ticket(self.env, contact, queue, kind, (cls, self.seq), leg)
+        t.ahead = len(self.queues[queue])
         agent = self._select_agent(queue, 0.0, route_u)
         if agent is not None:
             self._connect(t, agent)
@@ -135,14 +139,15 @@ class Center:
             m -= len(d)
         raise AssertionError("unreachable")
 
-    def disconnect_waiting(self, queues: range | list[int] | None = None) -> None:
+    def disconnect_waiting(self, queues: range | list[int] | None = None, closing: bool = False) -> None:
         """The center closes (or these queues lost their last agent): every caller waiting in a queue, but those held
-        by an agent (warm handoff), hangs up, queue by queue in queue order (priority class, then FCFS)."""
+        by an agent (warm handoff), hangs up, queue by queue in queue order (priority class, then FCFS); virtual-hold
+        callbacks (nobody on the line) are dropped at closing only."""
         for q in range(len(self.queues)) if queues is None else queues:
             waiting = self.queues[q]
             keep = []
             for key, t in waiting:
-                if t.kind == HANDOFF:
+                if t.kind == HANDOFF or (t.virtual and not closing):
                     keep.append((key, t))
                 else:
                     t.disconnected = True
@@ -173,6 +178,21 @@ class Center:
             return
         self._unqueue(t)
         t.done.succeed()
+
+    def offers_callback(self, t: Ticket) -> bool:
+        """Virtual hold: whether a caller joining ``t.queue`` who waits is offered a callback: ``position`` callers
+        already wait, or the expected wait (ahead + 1) x handle_time / max(1, s) reaches ``wait``, s the agents
+        scheduled now in the groups taking the queue without an overflow delay."""
+        c, q = self.comp, t.queue
+        if not c.queue_cb[q]:
+            return False
+        if 0 <= c.queue_cb_position[q] <= t.ahead:
+            return True
+        if math.isfinite(c.queue_cb_wait[q]):
+            s = sum(self.groups[g].scheduled for g, after in zip(c.queue_groups[q], c.queue_groups_after[q])
+                    if after <= 0.0)
+            return (t.ahead + 1) * float(c.queue_cb_handle[q]) / max(1, s) >= c.queue_cb_wait[q]
+        return False
 
     def has_idle(self, queue: int) -> bool:
         """Whether a caller joining ``queue`` now would be answered at once (an idle agent, no overflow delay)."""

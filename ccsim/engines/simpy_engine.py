@@ -17,10 +17,10 @@ import simpy
 
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
-from .compiled import CONSULT_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled, workforce
+from .compiled import CONSULT_SUB, REJOIN_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled, workforce
 from .simpy_center import Agent, Center, Step, Ticket
-from .output import (ABANDONED, ANSWERED, BLOCKED, CONTACT_COLUMNS, DISCONNECTED, MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER,
-                     AgentClock, RunOutput)
+from .output import (ABANDONED, ANSWERED, BLOCKED, CB_ACCEPTED, CB_DECLINED, CB_NONE, CONTACT_COLUMNS, DISCONNECTED,
+                     MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER, UNREACHED, AgentClock, RunOutput)
 
 # a leg record is a list in LEG_COLUMNS order; the positions this engine writes to, by name
 (LEG_CONTACT, LEG_KIND, LEG_ENTER, LEG_WAIT, LEG_GROUP, LEG_AGENT, LEG_AGENT_END, LEG_OUTCOME, LEG_TALK) = (
@@ -44,6 +44,7 @@ class Contact:
         self.wait = self.hold = self.talk_time = self.agent_time = self.survey = 0.0
         self.transfers = self.handoffs = self.reexplanations = self.n_legs = 0
         self.outcome, self.resolved = IN_SYSTEM, False
+        self.callback, self.callback_wait, self.dial_time = CB_NONE, math.nan, 0.0
 
 
 class SimpyModel:
@@ -112,7 +113,7 @@ class SimpyModel:
         """At the horizon the center closes (at_closing = "disconnect"): nobody waits any more."""
         yield Step(self.env, self.comp.horizon - self.env.now, P_ARRIVE)
         self.closed = True
-        self.center.disconnect_waiting()
+        self.center.disconnect_waiting(closing=True)
 
     def _time_overflow(self, caller: Caller, k: int, t: Ticket, j: int) -> None:
         """Time the j-th overflow delay of the caller's queue (after the previous one, or after joining)."""
@@ -167,14 +168,18 @@ class SimpyModel:
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
                 if not ticket.disconnected:
-                    patience = caller.patience(k, leg, per) if holder is None else math.inf  # held: never hangs up
-                    if holder is None and c.queue_max_wait[queue] < patience:   # a message first
-                        patience, ticket.message = float(c.queue_max_wait[queue]), True
-                    if math.isfinite(patience):
-                        Step(env, patience, P_ABANDON).callbacks.append(
-                            lambda _e, t=ticket: center.patience_runs_out(t))
+                    if not (kind == FRESH and self._virtual_hold(caller, k, rec, ticket, pool)):
+                        patience = caller.patience(k, leg, per) if holder is None else math.inf  # held: never hangs up
+                        if holder is None and c.queue_max_wait[queue] < patience:   # a message first
+                            patience, ticket.message = float(c.queue_max_wait[queue]), True
+                        if math.isfinite(patience):
+                            Step(env, patience, P_ABANDON).callbacks.append(
+                                lambda _e, t=ticket: center.patience_runs_out(t))
                     self._time_overflow(caller, k, ticket, 0)
                     yield ticket.done                              # on hold with an agent: never abandons
+                if ticket.agent is None and ticket.virtual:        # a callback still queued at closing
+                    self._unreached(rec, leg_row, ticket)
+                    return
                 if ticket.agent is None:                           # left unanswered: closed, a message, or hung up
                     outcome = DISCONNECTED if ticket.disconnected else MESSAGE if ticket.message else ABANDONED
                     self._leg_close(rec, leg_row, ticket, outcome, holder is not None)
@@ -187,6 +192,29 @@ class SimpyModel:
                         self.lines[pool] -= 1                      # the line is free
                     if outcome == ABANDONED:
                         self.redial_maybe(caller, k)
+                    return
+            tries = 0
+            while ticket.virtual:                                  # virtual hold: the agent dials the caller back
+                yield Step(env, float(c.queue_cb_dial[queue]), P_DEPART)
+                rec.dial_time += float(c.queue_cb_dial[queue])
+                if caller.uniform(k, rv.VHOLD, leg, 1 + tries) < c.ct_cb_answer[caller.call_type]:
+                    ticket.virtual = False                         # the caller answers: connected
+                    rec.callback_wait = env.now - self.legs[leg_row][LEG_ENTER]
+                    break
+                self._release(rec, ticket.agent, 0.0)              # no answer: the agent is free, no ACW
+                if tries >= c.queue_cb_retries[queue]:
+                    self._unreached(rec, leg_row, ticket)
+                    return
+                tries += 1
+                yield Step(env, float(c.queue_cb_retry_delay[queue]), P_ARRIVE)   # rejoins the back of the queue
+                ticket = center.enqueue(rec, queue, FRESH, leg, may_wait=not self.closed,
+                                        route_u=lambda: caller.uniform(k, rv.ROUTE, leg, REJOIN_SUB + tries))
+                ticket.virtual = True
+                if ticket.agent is None and not ticket.disconnected:
+                    self._time_overflow(caller, k, ticket, 0)
+                    yield ticket.done
+                if ticket.agent is None:                           # the center has closed: nobody calls back
+                    self._unreached(rec, leg_row, ticket)
                     return
             agent = ticket.agent
             self._leg_close(rec, leg_row, ticket, ANSWERED, holder is not None)
@@ -256,7 +284,7 @@ class SimpyModel:
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
         rec.resolved = bool(caller.u(k, rv.RESOLVE) < p) and not skipped   # a need left unserved: unresolved
         rec.end = done + rec.survey
-        if c.pool_lines[pool]:                                     # the line is free after the survey
+        if c.pool_lines[pool] and rec.callback != CB_ACCEPTED:                                     # the line is free after the survey
             if rec.survey > 0:
                 Step(env, rec.survey, P_DEPART).callbacks.append(lambda _e: self.free_line(pool))
             else:
@@ -266,6 +294,25 @@ class SimpyModel:
             self.retry(caller, k + 1, rec.survey + caller.callback_delay(k))
 
     # ---------------------------------------------------------------- bookkeeping
+    def _virtual_hold(self, caller: Caller, k: int, rec: Contact, t: Ticket, pool: int) -> bool:
+        """A fresh caller who waits may be offered a callback (not one who balks); one who accepts hangs up at once,
+        freeing the line, and keeps the place: the ticket stays queued, virtual, with no patience."""
+        c = self.comp
+        kp = 0 if self.dem.same_patience[caller.call_type] else k
+        if rv.balks(caller.key, kp, t.leg, self.dem.balk[caller.call_type]) or not self.center.offers_callback(t):
+            return False
+        rec.callback = CB_DECLINED
+        if caller.uniform(k, rv.VHOLD, t.leg, 0) >= c.ct_cb_accept[caller.call_type]:
+            return False
+        rec.callback, t.virtual = CB_ACCEPTED, True
+        self.lines[pool] -= 1
+        return True
+
+    def _unreached(self, rec: Contact, leg_row: int, t: Ticket) -> None:
+        """The callback never reached the caller: the leg and the contact end (no line is held)."""
+        self._leg_close(rec, leg_row, t, UNREACHED, False)
+        rec.outcome, rec.last_queue, rec.end = UNREACHED, t.queue, self.env.now
+
     def _after_service(self, caller: Caller, k: int, g: int, extra: int) -> int:
         """The skill group g's post-service routing table adds (the caller's ``after`` uniform of that step picks
         the row), or -1: the caller leaves."""
@@ -291,8 +338,8 @@ class SimpyModel:
 
     def _leg_close(self, rec: Contact, row: int, t: Ticket, outcome: int, on_hold: bool) -> None:
         now = self.env.now
-        wait = now - t.enter
         leg = self.legs[row]
+        wait = now - leg[LEG_ENTER]                 # a virtual-hold callback: from first joining the queue
         leg[LEG_WAIT], leg[LEG_OUTCOME] = wait, outcome
         rec.wait += wait
         if on_hold:

@@ -30,7 +30,8 @@ GAP = 6              # px at least between the places of two nodes in a column
 THICK = 14           # px: a node's thickness
 WIDTH = 1100         # px: the plot's width the labels are fitted to (the chart on a 1280 px wide screen)
 TOP, BOTTOM, HEAD, SPACE = 100, 16, 30, 34   # px: title and legend, below, a design's heading, between designs
-OUTCOMES = ("resolved", "unresolved", "abandoned", "message", "disconnected", "still waiting", "still talking")
+OUTCOMES = ("resolved", "unresolved", "abandoned", "message", "disconnected", "unreached", "still waiting",
+            "still talking")
 LEGGED = re.compile(r"^(.*) #(\d+)$")
 
 

@@ -36,7 +36,8 @@ def cards_html(data: Data) -> str:
 
 
 #: the KPIs of the table by call type
-TYPE_KPIS = ("offered", "service_level", "abandon_rate", "asa", "blocked", "messages", "disconnected")
+TYPE_KPIS = ("offered", "service_level", "abandon_rate", "asa", "blocked", "messages", "disconnected", "vhold_accepted",
+             "unreached")
 
 
 def call_types_html(data: Data) -> str:

@@ -11,7 +11,8 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#0
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 #: the journey's end nodes
 OUTCOME_COLORS = {"IVR": "#7f7f7f", "resolved": "#2ca02c", "unresolved": "#ff7f0e", "abandoned": "#d62728",
-                  "still waiting": "#bbbbbb", "still talking": "#bbbbbb", "disconnected": "#8c564b", "message": "#17becf"}
+                  "still waiting": "#bbbbbb", "still talking": "#bbbbbb", "disconnected": "#8c564b", "message": "#17becf",
+                  "unreached": "#9467bd"}
 #: the journey's links by what happens to the callers (words: :data:`~.words.LINK_WORDS`)
 LINK_COLORS = {"routed": "rgba(127,127,127,0.22)", "answered": "rgba(86,125,165,0.30)", "passed": "rgba(148,103,189,0.62)",
                "resolved": "rgba(44,160,44,0.30)", "unresolved": "rgba(255,127,14,0.38)",
