@@ -52,7 +52,9 @@ def rate_segments(sc: Scenario, ct_index: int, busyness: np.ndarray,
         edges = segment_edges(sc)
     a, b = edges[:-1], edges[1:]
     mid = (a + b) / 2
-    if ct.arrival_rate is not None:
+    if ct.outbound:  # dialled, never calling in
+        rate = np.zeros(a.shape)
+    elif ct.arrival_rate is not None:
         rate = np.full(a.shape, ct.arrival_rate)
     else:
         idx = np.minimum((mid // sc.interval).astype(int), sc.n_intervals - 1)
@@ -131,6 +133,42 @@ def check_rosters(sc: Scenario) -> None:
                                     f"use one of {_some(g.shift_types)}" if g.shift_types else
                                     f"define it in design.shift_types.{sn} = {{start, length, breaks}}")
         gr._cover = [(n, shift_cover(g.shift_types[sn], sc.interval, sc.n_intervals)) for sn, n in gr.roster.items()]
+
+
+def check_dialer(sc: Scenario) -> None:
+    """The dialer calls an outbound call type for groups that take its queue; outbound types have a dialer."""
+    d, g = sc.demand, sc.design
+    dl = g.dialer
+    if dl is not None and dl.call_type not in d.call_types:
+        raise ScenarioError("design.dialer.call_type", f"unknown call type {dl.call_type!r}", f"use one of {_some(d.call_types)}")
+    outbound = [n for n, ct in d.call_types.items() if ct.outbound]
+    for n in outbound:
+        reach = d.call_types[n].reach
+        if isinstance(reach, list) and len(reach) < sc.n_intervals:
+            raise ScenarioError(f"demand.call_types.{n}.reach", f"{len(reach)} values for {sc.n_intervals} intervals",
+                                "give one probability per interval, or a single number")
+        if dl is None or dl.call_type != n:
+            raise ScenarioError(f"demand.call_types.{n}.outbound", "no dialer calls this outbound call type",
+                                f"add design.dialer = {{call_type = \"{n}\", groups = [...]}}")
+    if dl is None:
+        return
+    ct = d.call_types[dl.call_type]
+    if not ct.outbound:
+        raise ScenarioError("design.dialer.call_type", f"{dl.call_type!r} is not an outbound call type",
+                            f"set demand.call_types.{dl.call_type}.outbound = true")
+    for fld, names in (("groups", dl.groups), ("free_groups", dl.free_groups or [])):
+        for gn in names:
+            if gn not in g.groups:
+                raise ScenarioError(f"design.dialer.{fld}", f"unknown group {gn!r}", f"use one of {_some(g.groups)}")
+    first = {need[0] for _, need in ct.needs_table()}
+    for s in first:
+        q = g.routes[s].queue if s in g.routes else None
+        for gn in dl.groups:
+            if q is not None and q not in g.groups[gn].queues:
+                raise ScenarioError("design.dialer.groups", f"group {gn!r} does not take queue {q!r}, where reached "
+                                    f"{dl.call_type!r} customers wait", f"add {q!r} to design.groups.{gn}.queues")
+    if dl.end is not None and dl.end <= dl.start:
+        raise ScenarioError("design.dialer.end", f"{dl.end:g} s is not after start ({dl.start:g} s)", "dial for a while")
 
 
 def check_scenario(sc: Scenario) -> None:
@@ -231,6 +269,7 @@ def check_scenario(sc: Scenario) -> None:
         for fld, qn in (("queue", r.queue), ("transfer_queue", r.transfer_queue)):
             if qn is not None and qn not in g.queues:
                 raise ScenarioError(f"design.routes.{s}.{fld}", f"unknown queue {qn!r}", f"use one of {_some(g.queues)}")
+    check_dialer(sc)
     check_size(sc)
     # a caller transferred for skill s must land with agents who can serve s, or it would loop forever
     demanded = skills_with_demand(sc)

@@ -25,7 +25,7 @@ SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "first_wai
         "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
         "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked",
         "disconnected", "messages", "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum",
-        "unreached", "vhold_dial_sum", "busy", "staffed", "cost")
+        "unreached", "vhold_dial_sum", "dialled", "busy", "staffed", "cost")
 
 #: the units a KPI can have; :func:`format_unit` says how each reads to people
 UNITS = ("share", "seconds", "count", "per call", "money")
@@ -136,6 +136,9 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "vhold_wait_sum", "vhold_completed", "from accepting to talking"),
     Kpi("vhold_dial_time", "Virtual hold: agent dialling time", "seconds", 0,
        "agent-seconds spent dialling callbacks, answered or not (busy time: in occupancy)", "vhold_dial_sum"),
+    Kpi("dialled", "Outbound: numbers dialled", "count", 0,
+       "numbers the outbound dialer dialled (reached customers are the outbound call type's offered contacts; "
+       "those who waited were mismatched, those who hung up waiting abandoned)", "dialled"),
 )}
 
 #: KPI names in display order

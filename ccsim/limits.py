@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .distributions import not_a_boolean
 from .errors import ScenarioError
@@ -143,3 +143,9 @@ def safe_name(text: str) -> str:
     return name if SAFE_NAME.fullmatch(name) else "_" + name[:127]
 
 
+
+
+class StrictModel(BaseModel):
+    """The base of every scenario model: unknown fields, infinities and NaNs are refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)

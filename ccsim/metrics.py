@@ -54,6 +54,7 @@ def contact_sums(c: dict[str, np.ndarray], sl_threshold: float | np.ndarray) -> 
         "vhold_completed": float((~np.isnan(c["callback_wait"])).sum()),
         "vhold_wait_sum": float(c["callback_wait"][~np.isnan(c["callback_wait"])].sum()),
         "unreached": float((outcome == UNREACHED).sum()), "vhold_dial_sum": float(c["dial_time"].sum()),
+        "dialled": 0.0,  # numbers dialled are not contacts: RunOutput.dials (see tallies)
     }
 
 
@@ -77,6 +78,8 @@ def tallies(out: RunOutput, comp: Compiled) -> Tallies:
         m = win & (c["call_type"] == ct)
         sums = contact_sums({k: a[m] for k, a in c.items()}, thr[m])
         by_type[ct] = [sums[k] for k in CONTACT_SUMS]
+    if out.dials is not None:
+        by_type[:, CONTACT_SUMS.index("dialled")] = out.dials
     # by interval of arrival, every contact
     idx = np.minimum((c["arrival"] // comp.interval).astype(np.int64), n - 1)
     ans = c["outcome"] == ANSWERED

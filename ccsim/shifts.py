@@ -13,18 +13,14 @@ import math
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .distributions import Float, Seconds
 from .errors import ScenarioError
-from .limits import DAY, MAX_COST_PER_HOUR, MAX_ROWS
+from .limits import DAY, MAX_COST_PER_HOUR, MAX_ROWS, StrictModel as _Model
 
 #: breaks of one shift type
 MAX_BREAKS = 10
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
 class Break(_Model):

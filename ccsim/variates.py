@@ -23,8 +23,10 @@ ARRIVAL, BUSYNESS, NEEDS, IVR, PATIENCE, TALK, ACW, RESOLVE, RETRY, REDIAL_DELAY
     BALK, ROUTE, AFTER, ABSENT = range(17)
 #: virtual hold (queued callbacks): sub 0 the caller accepts the offer, sub 1 + i they answer the agent's i-th dial
 VHOLD = 17
+#: the outbound dialer: the n-th number dialled of an outbound call type reaches the right party (sub 0)
+REACH = 18
 PURPOSES = ("arrival", "busyness", "needs", "ivr", "patience", "talk", "acw", "resolve", "retry", "redial_delay",
-            "callback_delay", "survey", "deflect", "balk", "route", "after", "absent", "vhold")
+            "callback_delay", "survey", "deflect", "balk", "route", "after", "absent", "vhold", "reach")
 #: the call-type number of the per-day draws (busyness): no call type has it (at most 256 call types)
 DAY_TYPE = (1 << 23) - 1
 #: the call-type number of the absence draws: "caller" k is the (group, shift type) whose 40-bit key is k

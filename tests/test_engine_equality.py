@@ -388,6 +388,26 @@ def centers(draw) -> dict:
             ct["callback_answer"] = draw(st.sampled_from([0.4, 0.8, 1.0]))
     if design_shifts:
         design["shift_types"] = design_shifts
+    first = draw(st.sampled_from(skills))
+    entry = routes[first] if isinstance(routes[first], str) else routes[first]["queue"]
+    takers = [gn for gn, g in groups.items() if entry in g["queues"]]
+    if takers and draw(st.integers(0, 2)) == 0:   # a blended outbound dialer, dialling when agents free up
+        out: dict = {"outbound": True, "needs": [first] + draw(st.lists(st.sampled_from(skills), max_size=1)),
+                     "max_attempts": 1}
+        reach = draw(st.sampled_from(["one", "half", "by interval"]))
+        out["reach"] = {"one": 1.0, "half": 0.5}.get(reach) or [draw(st.sampled_from([0.2, 0.9])) for _ in range(n_int)]
+        if draw(st.booleans()):
+            out["patience"] = _dist(draw, 0, 60, allow_zero=True, unit=unit)
+        demand["call_types"]["out"] = out
+        dl: dict = {"call_type": "out", "groups": draw(st.lists(st.sampled_from(takers), min_size=1, unique=True)),
+                    "min_free": draw(st.integers(0, 3)), "min_free_target": draw(st.integers(1, 2)),
+                    "per_free_agent": draw(st.sampled_from([0.5, 1.0, 2.0])), "extra": draw(st.integers(-1, 1)),
+                    "start": float(draw(st.sampled_from([0.0, interval / 2])))}
+        if draw(st.booleans()):
+            dl["free_groups"] = draw(st.lists(st.sampled_from(list(groups)), min_size=1, unique=True))
+        if draw(st.booleans()):
+            dl["end"] = dl["start"] + horizon / 2
+        design["dialer"] = dl
     return {
         "name": "generated", "horizon": horizon, "interval": interval,
         "warmup": float(draw(st.sampled_from([0, 0, interval / 2]))), "sl_threshold": 20.0, "sl_thresholds": demand_thr,

@@ -24,6 +24,8 @@ P_ARRIVE = 3     # a contact arrives, or reaches a queue after the IVR
 # agent selection (design.agent_selection): who answers a caller joining a queue with idle agents
 SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 SELECTIONS = ("preference", "longest_idle", "random")
+#: the caller number of the n-th number the outbound dialer dials: DIALLED_ID + n (apart from inbound callers)
+DIALLED_ID = 1 << 40
 #: the route uniform's sub of the random choice of the agent consulted for need j: CONSULT_SUB + j
 CONSULT_SUB = 1 << 20
 #: the route uniform's sub of the random choice of the agent taking a virtual-hold callback rejoining its queue
@@ -116,6 +118,20 @@ class Compiled:
     mk_t: np.ndarray             # (M,)
     mk_kind: np.ndarray          # (M,) int
     mk_b: np.ndarray             # (M,) int
+    # the outbound dialer (docs/model.md §3, "Outbound dialer"); dial_ct = -1: none
+    ct_outbound: np.ndarray      # (C,) bool: dialled by the center, never calling in
+    ct_reach: np.ndarray         # (C, n_intervals) right-party-connect probability by interval of the dial
+    dial_ct: int
+    dial_target: np.ndarray      # (G,) bool: the groups it dials for
+    dial_test: np.ndarray        # (G,) bool: whose idle agents count for min_free, and whose freed agents trigger it
+    dial_min_free: int
+    dial_min_target: int
+    dial_per_free: float
+    dial_extra: int
+    dial_start: float
+    dial_end: float
+    dial_max_waiting: int        # no dialling while this many callers wait in the dial_queues
+    dial_queues: np.ndarray      # (Q,) bool: the queues reached customers join (their first needs' routes)
 
     @property
     def max_legs(self) -> int:
@@ -172,6 +188,29 @@ def _roster_arrays(sc: Scenario) -> dict[str, np.ndarray]:
         br_end=np.array([r[5] for r in rows], dtype=float),
         mk_t=np.array([m[0] for m in marks], dtype=float), mk_kind=np.array([m[1] for m in marks], dtype=i64),
         mk_b=np.array([m[2] for m in marks], dtype=i64))
+
+
+def _dialer_arrays(sc: Scenario) -> dict:
+    """The dialer and the outbound call types, as Compiled's ct_outbound, ct_reach and dial_* fields."""
+    d, g, n = sc.demand, sc.design, sc.n_intervals
+    reach = np.ones((len(d.call_types), n))
+    for i, ct in enumerate(d.call_types.values()):
+        reach[i] = ct.reach[:n] if isinstance(ct.reach, list) else ct.reach
+    dl = g.dialer
+    groups = list(g.groups)
+    test = groups if dl is None or dl.free_groups is None else dl.free_groups
+    return dict(
+        ct_outbound=np.array([ct.outbound for ct in d.call_types.values()], dtype=bool), ct_reach=reach,
+        dial_ct=-1 if dl is None else list(d.call_types).index(dl.call_type),
+        dial_target=np.array([dl is not None and gn in dl.groups for gn in groups], dtype=bool),
+        dial_test=np.array([dl is not None and gn in test for gn in groups], dtype=bool),
+        dial_min_free=0 if dl is None else dl.min_free, dial_min_target=1 if dl is None else dl.min_free_target,
+        dial_per_free=0.0 if dl is None else dl.per_free_agent, dial_extra=0 if dl is None else dl.extra,
+        dial_start=0.0 if dl is None else dl.start,
+        dial_end=0.0 if dl is None else (sc.horizon if dl.end is None else dl.end),
+        dial_max_waiting=0 if dl is None else dl.max_waiting,
+        dial_queues=np.array([dl is not None and any(g.routes[need[0]].queue == q for _, need in
+                                                     d.call_types[dl.call_type].needs_table()) for q in g.queues], dtype=bool))
 
 
 def priority_ranks(levels: list[int | None]) -> np.ndarray:
@@ -271,4 +310,5 @@ def compile_scenario(sc: Scenario) -> Compiled:
         ct_cb_answer=np.array([c.callback_answer for c in cts], dtype=float),
         demand=compile_demand(sc),
         **_roster_arrays(sc),
+        **_dialer_arrays(sc),
     )

@@ -124,7 +124,13 @@ def _packed(comp: Compiled) -> tuple[nk.DESIGN, nk.DEMAND]:
         br_end=_c(comp.br_end), br_n=_c(comp.sd_agents[comp.br_shift], np.int64), mk_t=_c(comp.mk_t),
         mk_kind=_c(comp.mk_kind, np.int64), mk_b=_c(comp.mk_b, np.int64),
         # one event may start a break for every agent (a window opening, a shift starting): heap room for them
-        brk_room=int(g_maxa.sum()) if len(comp.br_group) else 0)
+        brk_room=int(g_maxa.sum()) if len(comp.br_group) else 0,
+        ct_outbound=_c(comp.ct_outbound, np.bool_), ct_reach=_c(comp.ct_reach), dial_ct=int(comp.dial_ct),
+        dial_target=_c(comp.dial_target, np.bool_), dial_test=_c(comp.dial_test, np.bool_),
+        dial_min_free=int(comp.dial_min_free), dial_min_target=int(comp.dial_min_target),
+        dial_per_free=float(comp.dial_per_free), dial_extra=int(comp.dial_extra), dial_start=float(comp.dial_start),
+        dial_end=float(comp.dial_end), dial_max_waiting=int(comp.dial_max_waiting),
+        dial_queues=_c(comp.dial_queues, np.bool_))
     d = comp.demand
     i64 = np.int64
     dm = nk.DEMAND(
@@ -169,7 +175,7 @@ def run_numba(comp: Compiled, seed: int, rep: int = 0, small: bool = False) -> R
     contacts = {k: src[s][j].astype(CONTACT_COLUMNS[k]) for k, (s, j) in _CONTACT_SRC.items()}
     lsrc = {"f": sl.lf[:nl, : nk.N_LF_OUT].T.copy(), "i": sl.li[:nl, : nk.N_LI_OUT].T.copy()}
     legs = {k: lsrc[s][j].astype(LEG_COLUMNS[k]) for k, (s, j) in _LEG_SRC.items()}
-    return RunOutput(contacts, legs, ta.busy, ta.staffed, ta.busy_w, ta.staffed_w)
+    return RunOutput(contacts, legs, ta.busy, ta.staffed, ta.busy_w, ta.staffed_w, ta.kpi[:, nk.K_DIALLED].copy())
 
 
 def fast_path_applies(comp: Compiled) -> bool:
@@ -177,7 +183,7 @@ def fast_path_applies(comp: Compiled) -> bool:
     redials or calls back, laws the same in every period: the fast loop (numba_kernel.fast_loop) gives the general loop's tallies."""
     d = comp.demand
     if (len(comp.queues) != 1 or len(comp.groups) != 1 or comp.staffing.size == 0 or comp.pool_lines.any() or comp.disconnect_at_close
-            or len(comp.br_group) or comp.sd_absent.any()
+            or len(comp.br_group) or comp.sd_absent.any() or comp.dial_ct >= 0
             or np.isfinite(comp.queue_max_wait).any() or d.skill_talk.shape[1] > 1 or any(comp.queue_delays)
             or comp.ct_rank.max(initial=0) > 0 or comp.max_after > 0 or comp.queue_cb.any()):
         return False

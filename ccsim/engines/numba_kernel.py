@@ -41,7 +41,9 @@ DESIGN = namedtuple("DESIGN", [
     "speed", "gq", "gq_n", "qg", "qg_n", "gq_after", "qg_after", "q_delays", "q_nd", "agent_sel", "g_lw", "ct_rank", "n_cls", "q_prio", "q_max_wait", "q_message_time", "route_entry", "route_transfer", "route_warm", "route_consult", "route_conference", "route_nowait", "after_cum", "after_skill", "max_after", "staffing",
     "q_cb", "q_cb_pos", "q_cb_wait", "q_cb_handle", "q_cb_dial", "q_cb_retries", "q_cb_delay",
     "g_maxa", "deflections", "ct_resolution", "ct_callback", "ct_redial", "ct_max_attempts", "wait_grid",
-    "br_group", "br_latest", "br_dur", "br_end", "br_n", "mk_t", "mk_kind", "mk_b", "brk_room"])
+    "br_group", "br_latest", "br_dur", "br_end", "br_n", "mk_t", "mk_kind", "mk_b", "brk_room",
+    "ct_outbound", "ct_reach", "dial_ct", "dial_target", "dial_test", "dial_min_free", "dial_min_target",
+    "dial_per_free", "dial_extra", "dial_start", "dial_end", "dial_max_waiting", "dial_queues"])
 DEMAND = namedtuple("DEMAND", [
     "stream", "busy", "seg_end", "seg_rate", "seg_day", "ct_seg", "needs_cum", "needs_rows", "needs", "n_needs",
     "misroute", "balk", "same_patience", "law_interval", "n_skills", "dist_kind", "dist_p", "dist_off", "dist_n", "values", "ct_patience", "ct_redial_delay",
@@ -49,7 +51,7 @@ DEMAND = namedtuple("DEMAND", [
 AGENTS = namedtuple("AGENTS", [
     "g_off", "ag_group", "ag_busy_since", "ag_busy", "ag_leg", "ag_order", "id_used", "gr_present", "gr_leaving",
     "gr_since", "idle_buf", "idle_head", "idle_n", "ag_idle_seq", "micro", "q_head", "q_tail", "q_live",
-    "gr_brk", "gr_owe", "br_owed", "br_forced"])
+    "gr_brk", "gr_owe", "br_owed", "br_forced", "dial_last"])
 SLOTS = namedtuple("SLOTS", ["cf", "ci", "lf", "li", "c_free", "l_free"])
 EVENTS = namedtuple("EVENTS", ["ht", "hk", "hp", "ft", "fk", "fc", "nt", "ns", "nq"])
 TALLY = namedtuple("TALLY", [  # kpi: (C, N_KPI) the window sums by call type
@@ -66,7 +68,8 @@ SEQ_MASK = CLS_SHIFT - 1
 SELECT_PREFERENCE, SELECT_LONGEST_IDLE, SELECT_RANDOM = 0, 1, 2
 
 # event types (low 4 bits of the payload)
-EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE, EV_OVERFLOW, EV_BREAK, EV_BRK_END = range(11)
+EV_STAFF, EV_ARRIVAL, EV_RESUME, EV_PATIENCE, EV_ACW, EV_RETRY, EV_LINE, EV_CLOSE, EV_OVERFLOW, EV_BREAK, EV_BRK_END, \
+    EV_DIAL_START = range(12)
 EV_BITS, EV_MASK = 4, 15
 
 # outcomes and leg kinds (as ccsim.engines.output)
@@ -108,13 +111,14 @@ KPI_FIELDS = ("offered", "answered", "abandoned", "in_system", "within_sl", "fir
               "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
               "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
               "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages",
-              "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum")
+              "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum",
+              "dialled")
 (K_OFFERED, K_ANSWERED, K_ABANDONED, K_IN_SYSTEM, K_WITHIN_SL, K_FIRST_WAIT, K_WAIT, K_WAITED, K_TRANSFERS,
  K_HANDOFFS, K_REEXPL, K_FIRST, K_FIRST_RESOLVED, K_ENDED, K_TIS, K_HANDLED, K_AGENT_TIME, K_AAA,
  K_FIRST_HANDLED, K_FIRST_ABANDONED, K_ANSWERED_ENDED, K_TIS_ANSWERED, K_ABANDONED_ENDED, K_TIS_ABANDONED,
  K_WITHIN_SL_CALLER, K_WAIT_ANSWERED, K_BLOCKED, K_DISCONNECTED, K_MESSAGES, K_VH_OFFERED, K_VH_ACCEPTED,
- K_VH_COMPLETED, K_VH_WAIT, K_UNREACHED, K_VH_DIAL) = range(35)
-N_KPI = 35
+ K_VH_COMPLETED, K_VH_WAIT, K_UNREACHED, K_VH_DIAL, K_DIALLED) = range(36)
+N_KPI = 36
 # columns of the interval and queue tallies (as ccsim.engines.output)
 BI_OFFERED, BI_ANSWERED, BI_ABANDONED, BI_WITHIN_SL, BI_FIRST_WAIT, BI_WAIT = range(6)
 N_BI = 6
@@ -124,8 +128,10 @@ EPS = 1e-9  # waits within the threshold "up to rounding"
 
 # integer scalars of the event loop kept between calls (ist)
 (IS_ORDER, IS_MT, IS_HN, IS_SEQ, IS_NC, IS_NL, IS_MH, IS_NCF, IS_NLF, IS_STARTED, IS_ARR_CT, IS_ARR_SEQ, IS_ARR_K,
- IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_CLOSED, IS_IDLE_SEQ, IS_BR_LO, IS_BR_HI) = range(21)
-N_IS = 21  # IS_BR_LO: no break before it is still owed; IS_BR_HI: breaks whose window has opened
+ IS_FH, IS_FN, IS_CALLER, IS_ARR_ID, IS_CLOSED, IS_IDLE_SEQ, IS_BR_LO, IS_BR_HI, IS_DIAL_SEQ, IS_DIAL_PEND) = range(23)
+N_IS = 23  # IS_BR_LO: no break before it is still owed; IS_BR_HI: breaks whose window has opened;
+#            IS_DIAL_SEQ: numbers dialled; IS_DIAL_PEND: the first whose contact has not started (SimPy's new processes)
+DIALLED_ID = 1 << 40  # as ccsim.engines.compiled
 IS_POOLS = N_IS  # then the lines in use of each line pool (dz.pool_lines): ist has N_IS + pools entries
 # float scalars: the clock, the pending first arrival's time
 SF_NOW, SF_ARR_T = 0, 1
@@ -138,7 +144,7 @@ _JIT = dict(cache=True, _nrt=False, error_model="numpy")
 _INL = dict(_JIT, inline="always")
 #: the generator this kernel was compiled with: numba's disk cache tracks only this file, so a change to
 #: ccsim/variates.py must change this line too (numba_engine refuses to run otherwise)
-VARIATES_SHA256 = "ff360d6c182e03fc"
+VARIATES_SHA256 = "ae8db079d8fdbbee"
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -615,6 +621,56 @@ def on_agent_free(records, dz, ag, ta, sl, ev, a, now, ist):
     ag.ag_busy_since[a] = np.nan
     ag.ag_busy[a] = False
     available(records, dz, ag, ta, sl, ev, a, now, ist)
+    if dz.dial_ct >= 0 and dz.dial_test[g]:
+        dial(dz, ag, ta, ist, now)
+
+
+@njit(**_JIT)
+def dial(dz, ag, ta, ist, now):
+    """The outbound dialer (SimpyModel.dial): while enough agents are idle, dial round(per_free x idle agents of its
+    groups) + extra numbers; their contacts start before anything else at this instant (:func:`on_dialled`)."""
+    if not (dz.dial_start <= now and now < dz.dial_end) or now == ag.dial_last[0]:  # once an instant at most
+        return
+    waiting = 0
+    for q in range(dz.dial_queues.shape[0]):
+        if dz.dial_queues[q]:
+            waiting += ag.q_live[q]
+    if waiting >= dz.dial_max_waiting:  # pacing: customers already wait for an agent
+        return
+    free = 0
+    target = 0
+    for g in range(dz.dial_test.shape[0]):
+        if dz.dial_test[g]:
+            free += ag.idle_n[g]
+        if dz.dial_target[g]:
+            target += ag.idle_n[g]
+    if free < dz.dial_min_free or target < dz.dial_min_target:
+        return
+    k = int(math.floor(dz.dial_per_free * target + 0.5)) + dz.dial_extra
+    if k <= 0:
+        return
+    ist[IS_DIAL_SEQ] += k
+    ag.dial_last[0] = now
+    if now >= dz.warmup and now < dz.horizon:
+        ta.kpi[dz.dial_ct, K_DIALLED] += k
+
+
+@njit(**_JIT)
+def on_dialled(records, dz, dm, sl, ev, ist, now):
+    """The next dialled number that reaches its customer starts its contact (SimPy: the dialled contact's process
+    starts); numbers not reached are passed over. Returns the contact's slot, or -1 when none was reached."""
+    ct = dz.dial_ct
+    reach = dz.ct_reach[ct, min(int(now // dz.interval), dz.n_int - 1)]
+    while ist[IS_DIAL_PEND] < ist[IS_DIAL_SEQ]:
+        seq = ist[IS_DIAL_PEND]
+        ist[IS_DIAL_PEND] += 1
+        ck = rv.caller_key(dm.stream, ct, seq)
+        if rv.uniform(ck, 0, rv.REACH, 0, 0) < reach:
+            row = rv.needs_row(ck, dm.needs_cum[ct], dm.needs_rows[ct])
+            c = take_slot(records, sl.c_free, ist, IS_NC, IS_NCF)
+            start_contact(records, dz, dm, sl, ev, ist, now, c, DIALLED_ID + seq, ct, ck, row, 0)
+            return c
+    return -1
 
 
 @njit(**_JIT)
@@ -871,6 +927,9 @@ def start_contact(records, dz, dm, sl, ev, ist, now, c, caller, ct, ck, row, k):
         ci[c, CI_PC] = PC_DONE
         return
     ist[pool] += 1
+    if dz.ct_outbound[ct]:  # a dialled customer: no menu, the queue at once (after the events of this instant)
+        schedule(ev, ist, now + 0.0, P_ARRIVE, (c << EV_BITS) | EV_RESUME)
+        return
     # the IVR end: a FIFO ring, as a constant delay after a non-decreasing clock keeps it sorted
     fmask = ev.ft.shape[0] - 1
     x = (ist[IS_FH] + ist[IS_FN]) & fmask
@@ -1094,7 +1153,8 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
                     leg = ci[c, CI_LEG]
                     kp = 0 if dm.same_patience[ct] else k
                     balk = rv.balks(ck, kp, leg, dm.balk[ct])
-                    if kind == FRESH and not balk and offers_callback(dz, ag, q, ahead):  # virtual hold offered
+                    if (kind == FRESH and not dz.ct_outbound[ct] and not balk
+                            and offers_callback(dz, ag, q, ahead)):  # virtual hold offered (to inbound callers)
                         ci[c, CI_CALLBACK] = CB_DECLINED
                         if rv.uniform(ck, k, rv.VHOLD, leg, 0) < dm.vh_accept[ct]:  # accepted: hangs up, line free
                             ci[c, CI_CALLBACK] = CB_ACCEPTED
@@ -1376,6 +1436,8 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
             schedule(ev, ist, now + (0.0 - now), P_STAFF, EV_STAFF)
         if dz.mk_t.shape[0] > 0:  # then the break clock
             schedule(ev, ist, now + (dz.mk_t[0] - now), P_STAFF, EV_BREAK)
+        if dz.dial_ct >= 0:  # then the dialer
+            schedule(ev, ist, now + (dz.dial_start - now), P_STAFF, EV_DIAL_START)
         rv.arrivals_start(dm.stream, dm.busy, dm.seg_end, dm.seg_rate, dm.seg_day, dm.ct_seg, ev.nt, ev.ns, ev.nq)
         pend_next_arrival(dz, dm, ev, ist, stf, now)
         if dz.disconnect_at_close:  # SimPy starts the closing process third
@@ -1397,7 +1459,12 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
             break
 
         lbl = PC_WAIT
-        if ist[IS_MH] < ist[IS_MT]:  # an instant event: a waiting caller resumes
+        if ist[IS_DIAL_PEND] < ist[IS_DIAL_SEQ]:  # dialled contacts start first (SimPy: urgent process starts)
+            c = on_dialled(records, dz, dm, sl, ev, ist, now)
+            if c < 0:
+                continue
+            lbl = -1
+        elif ist[IS_MH] < ist[IS_MT]:  # an instant event: a waiting caller resumes
             c = ag.micro[ist[IS_MH]]
             ist[IS_MH] += 1
         else:
@@ -1457,6 +1524,9 @@ def event_loop(records, dz, dm, ag, ta, sl, ev, ist, stf):
                     continue
                 elif typ == EV_BRK_END:
                     on_break_end(records, dz, ag, ta, sl, ev, pid, now, ist)
+                    continue
+                elif typ == EV_DIAL_START:
+                    dial(dz, ag, ta, ist, now)
                     continue
                 elif typ == EV_STAFF:
                     on_staff(dz, ag, ta, sl, ev, ist, now, pid)
@@ -1575,7 +1645,8 @@ def run_kernel(records: bool, dz: DESIGN, dm: DEMAND, n_legs: int, cap_contacts:
         # queues: a FIFO doubly linked list per class (ticket_cls) of each queue, through the ticket (leg) rows
         q_head=np.full(dz.n_cls * Q, -1, np.int64), q_tail=np.full(dz.n_cls * Q, -1, np.int64),
         q_live=np.zeros(Q, np.int64), gr_brk=np.zeros(G, np.int64), gr_owe=np.zeros(G, np.int64),
-        br_owed=np.zeros(dz.br_group.shape[0], np.int64), br_forced=np.zeros(dz.br_group.shape[0], np.bool_))
+        br_owed=np.zeros(dz.br_group.shape[0], np.int64), br_forced=np.zeros(dz.br_group.shape[0], np.bool_),
+        dial_last=np.full(1, -np.inf))
     ta = _new_tally(dz, n_legs if not records else 1)
     cap_c, cap_l, cap_h = (4, 4, 16) if small else (max(cap_contacts, 16), max(cap_legs, 16), 1024)
     sl = SLOTS(cf=np.empty((cap_c, N_CF)), ci=np.empty((cap_c, N_CI), np.int64), lf=np.empty((cap_l, N_LF)),

@@ -43,7 +43,8 @@ CONTACT_SUMS = ("offered", "answered", "abandoned", "in_system", "within_sl", "f
                 "ended", "time_in_system_sum", "handled", "agent_time_sum", "abandoned_after_answer",
                 "first_handled", "first_abandoned", "answered_ended", "tis_answered_sum", "abandoned_ended",
                 "tis_abandoned_sum", "within_sl_caller", "wait_answered_sum", "blocked", "disconnected", "messages",
-                "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum")
+                "vhold_offered", "vhold_accepted", "vhold_completed", "vhold_wait_sum", "unreached", "vhold_dial_sum",
+                "dialled")
 #: sums by interval of arrival (every contact), and by queue (every leg of a contact in the window)
 INTERVAL_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum")
 QUEUE_SUMS = ("offered", "answered", "abandoned", "within_sl", "first_wait_sum", "wait_sum", "transferred_in",
@@ -92,6 +93,7 @@ class RunOutput:
     staffed: np.ndarray         # (G, n_intervals + 1) agent-seconds present
     busy_window: np.ndarray     # (G,) busy agent-seconds in [warmup, horizon)
     staffed_window: np.ndarray  # (G,) present agent-seconds in [warmup, horizon)
+    dials: np.ndarray | None = None  # (C,) numbers the outbound dialer dialled in [warmup, horizon), by call type
 
 
 class AgentClock:

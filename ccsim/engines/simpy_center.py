@@ -91,6 +91,7 @@ class Center:
         self.idle_seq = 0  # agents becoming idle, counted
         self.owed = [0] * len(comp.br_group)        # agents still owing each break (set when its window opens)
         self.forced = [False] * len(comp.br_group)  # its latest start has passed: taken after the current call
+        self.on_free: Callable[[], None] | None = None  # the outbound dialer: told when a watched agent is freed
 
     # -- calls
     def enqueue(self, contact: Contact, queue: int, kind: int, leg: int, may_wait: bool = True,
@@ -235,6 +236,8 @@ class Center:
         agent.busy_since = math.nan
         del self.busy[agent.group, agent.id]
         self._available(agent)
+        if self.on_free is not None and self.comp.dial_test[agent.group]:
+            self.on_free()
 
     def _available(self, agent: Agent) -> None:
         """An agent free after a call or a break: goes home if their shift ended, takes a break whose latest start

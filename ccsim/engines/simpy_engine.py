@@ -17,7 +17,7 @@ import simpy
 
 from .. import variates as rv
 from ..demand import Caller, check_replication_size
-from .compiled import CONSULT_SUB, REJOIN_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, Compiled, workforce
+from .compiled import CONSULT_SUB, REJOIN_SUB, P_ABANDON, P_ARRIVE, P_DEPART, P_STAFF, DIALLED_ID, Compiled, workforce
 from .simpy_center import Agent, Center, Step, Ticket
 from .output import (ABANDONED, ANSWERED, BLOCKED, CB_ACCEPTED, CB_DECLINED, CB_NONE, CONTACT_COLUMNS, DISCONNECTED,
                      MESSAGE, FRESH, HANDOFF, IN_SYSTEM, LEG_COLUMNS, TRANSFER, UNREACHED, AgentClock, RunOutput)
@@ -63,6 +63,11 @@ class SimpyModel:
         self.lines = [0] * len(comp.pool_lines)  # telephone lines in use per pool (callers from arrival to leaving)
         self.closed = False  # with at_closing = "disconnect": the horizon has passed
         self.staff, self.break_agents = workforce(comp, seed, rep)  # the day's agents, absent ones removed
+        self.dialled = 0                                  # numbers the dialer has dialled
+        self.last_dial = -math.inf                        # when it last dialled: once an instant at most
+        self.dials = np.zeros(len(comp.call_types))       # of them, dialled in [warmup, horizon), by call type
+        if comp.dial_ct >= 0:
+            self.center.on_free = self.dial
 
     # ---------------------------------------------------------------- processes
     def staffing(self):
@@ -88,6 +93,40 @@ class SimpyModel:
                 self.center.open_break(int(b), int(self.break_agents[b]))
             else:
                 self.center.force_break(int(b))
+
+    def dialer(self):
+        """The outbound dialer starts: it dials once now, then each time an agent it watches is freed."""
+        yield Step(self.env, self.comp.dial_start - self.env.now, P_STAFF)
+        self.dial()
+
+    def dial(self) -> None:
+        """While at least min_free agents of the watched groups and min_free_target of the dialer's groups are idle,
+        dial round(per_free_agent x the latter) + extra numbers; each reaches its customer (the right party) with the
+        reach probability of the interval, and a reached customer's contact starts now (docs/model.md §3)."""
+        c, env = self.comp, self.env
+        now = env.now
+        if not c.dial_start <= now < c.dial_end or now == self.last_dial:
+            return
+        if sum(len(self.center.queues[q]) for q in range(len(c.queues)) if c.dial_queues[q]) >= c.dial_max_waiting:
+            return                                        # pacing: customers already wait for an agent
+        groups = self.center.groups
+        free = sum(len(groups[g].idle) for g in range(len(groups)) if c.dial_test[g])
+        target = sum(len(groups[g].idle) for g in range(len(groups)) if c.dial_target[g])
+        if free < c.dial_min_free or target < c.dial_min_target:
+            return
+        ct = c.dial_ct
+        reach = float(c.ct_reach[ct, min(int(now // c.interval), c.n_intervals - 1)])
+        k = math.floor(c.dial_per_free * target + 0.5) + c.dial_extra
+        if k > 0:
+            self.last_dial = now
+        for _ in range(max(0, k)):
+            seq = self.dialled
+            self.dialled += 1
+            if c.warmup <= now < c.horizon:
+                self.dials[ct] += 1
+            caller = Caller(self.dem, self.stream, DIALLED_ID + seq, ct, seq)
+            if rv.uniform(caller.key, 0, rv.REACH, 0, 0) < reach:
+                env.process(self.contact(caller, 0))
 
     def arrivals(self):
         """First contacts, generated one at a time in arrival order (the next caller of every call type is
@@ -154,7 +193,7 @@ class SimpyModel:
         n_needs, extra = len(needs), 0
         per = self.dem.period_of(rec.arrival)                      # laws by period: the arrival's interval
 
-        yield Step(env, c.ivr_time, P_ARRIVE)                      # the phone menu
+        yield Step(env, 0.0 if c.ct_outbound[caller.call_type] else c.ivr_time, P_ARRIVE)  # the menu (inbound)
         rec.queue_arrival = env.now
         queue = int(c.route_entry[caller.option(k)])
         need, leg, kind, skill = 0, 0, FRESH, -1
@@ -168,7 +207,8 @@ class SimpyModel:
             leg_row = self._leg_open(rec, ticket)
             if ticket.agent is None:
                 if not ticket.disconnected:
-                    if not (kind == FRESH and self._virtual_hold(caller, k, rec, ticket, pool)):
+                    if not (kind == FRESH and not c.ct_outbound[caller.call_type]
+                            and self._virtual_hold(caller, k, rec, ticket, pool)):  # an offer to inbound callers
                         patience = caller.patience(k, leg, per) if holder is None else math.inf  # held: never hangs up
                         if holder is None and c.queue_max_wait[queue] < patience:   # a message first
                             patience, ticket.message = float(c.queue_max_wait[queue]), True
@@ -356,6 +396,8 @@ class SimpyModel:
         env.process(self.staffing())
         if len(c.mk_t):
             env.process(self.break_clock())
+        if c.dial_ct >= 0:
+            env.process(self.dialer())
         env.process(self.arrivals())
         if c.disconnect_at_close:
             env.process(self.closing())
@@ -374,7 +416,7 @@ class SimpyModel:
         cols = list(zip(*self.legs)) if self.legs else [()] * len(LEG_COLUMNS)
         legs = {k: np.array(col, dtype=dt) for (k, dt), col in zip(LEG_COLUMNS.items(), cols)}
         ck = self.clock
-        return RunOutput(contacts, legs, ck.busy, ck.staffed, ck.busy_window, ck.staffed_window)
+        return RunOutput(contacts, legs, ck.busy, ck.staffed, ck.busy_window, ck.staffed_window, self.dials)
 
 
 def run_simpy(comp: Compiled, seed: int, rep: int = 0) -> RunOutput:
