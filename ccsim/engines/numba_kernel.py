@@ -1056,9 +1056,9 @@ def retry_maybe(dz, dm, sl, ev, ist, c, now, prob, delay_row, purpose, extra):
 
 
 @njit(**_INL)
-def leave_waiting(records, dz, ta, sl, ev, ist, c, tk, outcome, now):
-    """The caller leaves the queue unanswered (hung up, or disconnected at closing): the leg and the contact end,
-    the line is free (SimpyModel.contact's branches after ``yield ticket.done``)."""
+def end_unanswered(records, dz, ta, sl, c, tk, outcome, now):
+    """The waiting leg tk ends unanswered with ``outcome``, and so does its contact (SimpyModel._leg_close and the
+    contact's outcome)."""
     cf, ci, lf, li = sl.cf, sl.ci, sl.lf, sl.li
     wait = now - lf[tk, LF_ENTER]
     lf[tk, LF_WAIT] = wait
@@ -1071,6 +1071,14 @@ def leave_waiting(records, dz, ta, sl, ev, ist, c, tk, outcome, now):
     ci[c, CI_OUTCOME] = outcome
     ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
     cf[c, CF_END] = now
+
+
+@njit(**_INL)
+def leave_waiting(records, dz, ta, sl, ev, ist, c, tk, outcome, now):
+    """The caller leaves the queue unanswered (hung up, or disconnected at closing): the leg and the contact end,
+    the line is free (SimpyModel.contact's branches after ``yield ticket.done``)."""
+    cf, ci = sl.cf, sl.ci
+    end_unanswered(records, dz, ta, sl, c, tk, outcome, now)
     mt = dz.q_message_time[ci[c, CI_QUEUE]] if outcome == MESSAGE else 0.0
     if mt > 0.0:  # recording the message, the line held
         cf[c, CF_END] = now + mt
@@ -1373,16 +1381,7 @@ def advance(records, dz, dm, ag, ta, sl, ev, ist, c, lbl, now):
             ci[c, CI_PC] = PC_WAIT
             return
         elif lbl == L_UNREACHED:  # the callback never reached the caller: the leg and the contact end (no line held)
-            tk = ci[c, CI_TICKET]
-            wait = now - lf[tk, LF_ENTER]
-            lf[tk, LF_WAIT] = wait
-            li[tk, LI_OUTCOME] = UNREACHED
-            cf[c, CF_WAIT] += wait
-            if not records:
-                tally_leg(dz, ta, sl, c, tk)
-            ci[c, CI_OUTCOME] = UNREACHED
-            ci[c, CI_LAST_QUEUE] = ci[c, CI_QUEUE]
-            cf[c, CF_END] = now
+            end_unanswered(records, dz, ta, sl, c, ci[c, CI_TICKET], UNREACHED, now)
             ci[c, CI_PC] = PC_DONE
             return
         elif lbl == L_YIELD:  # a phase with an agent: resume at its end
