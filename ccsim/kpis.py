@@ -91,7 +91,8 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
        "wait_sum", "offered"),
     Kpi("p_wait", "Share who waited", "share", -1, "share of offered contacts that waited at all", "waited", "offered"),
     Kpi("occupancy", "Occupancy", "share", 0,
-       "busy agent time / present agent time (agents finishing a call after their shift count as present)",
+       "busy agent time / present agent time (agents finishing a call after their shift count as present; agents on "
+       "a break do not)",
        "busy", "staffed", "share of agent time busy"),
     Kpi("transfers_per_call", "Transfers per call", "per call", -1, "cold transfers per offered contact",
        "transfers", "offered"),
