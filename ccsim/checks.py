@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ScenarioError
-from .shifts import check_shift_types, shift_cover
+from .shifts import MAX_SHIFT_ROWS, check_shift_types, shift_cover
 from .limits import (DAY, MAX_AGENTS, MAX_FIRST_CONTACTS, MAX_INTERVALS, MAX_STAFFING_CELLS,
                      MAX_TOTAL_AGENTS)
 
@@ -133,6 +133,11 @@ def check_rosters(sc: Scenario) -> None:
                                     f"use one of {_some(g.shift_types)}" if g.shift_types else
                                     f"define it in design.shift_types.{sn} = {{start, length, breaks}}")
         gr._cover = [(n, shift_cover(g.shift_types[sn], sc.interval, sc.n_intervals)) for sn, n in gr.roster.items()]
+    rows = sum(len(ranges) * (1 + len(g.shift_types[sn].breaks))
+               for gr in g.groups.values() for sn, (_, ranges) in zip(gr.roster or {}, gr._cover or []))
+    if rows > MAX_SHIFT_ROWS:
+        raise ScenarioError("design.groups", f"the rosters make {rows:,} shifts and breaks over the run, more than "
+                            f"{MAX_SHIFT_ROWS:,}", "use fewer shift types or breaks per group, or a shorter horizon")
 
 
 def check_dialer(sc: Scenario) -> None:

@@ -241,6 +241,17 @@ def roster_scenario(sc: Scenario, rosters: Mapping[str, Roster], breaks=standard
     return sc.override(changes)
 
 
+def roster_pay(sc: Scenario) -> float:
+    """A day's pay for the rostered groups of a scenario: each shift's agents x its paid hours (unpaid breaks off) x
+    its rate (the shift type's, else the group's)."""
+    pay = 0.0
+    for grp in sc.design.groups.values():
+        for name, n in (grp.roster or {}).items():
+            st = sc.design.shift_types[name]
+            pay += n * st.paid_hours() * (grp.cost_per_hour if st.cost_per_hour is None else st.cost_per_hour)
+    return pay
+
+
 def roster_cost(rosters: Mapping[str, Roster]) -> float:
     """A day's pay for the rosters: paid agent-hours x rate, summed over groups."""
     return float(sum(r.cost for r in rosters.values()))

@@ -17,10 +17,10 @@ from pydantic import Field, model_validator
 
 from .distributions import Float, Seconds
 from .errors import ScenarioError
-from .limits import DAY, MAX_COST_PER_HOUR, MAX_ROWS, StrictModel as _Model
+from .limits import DAY, MAX_COST_PER_HOUR, StrictModel as _Model
 
-#: breaks of one shift type
-MAX_BREAKS = 10
+#: breaks of one shift type; rows the engines keep for rosters (every shift of every day and each of its breaks)
+MAX_BREAKS, MAX_SHIFT_ROWS = 10, 1_000_000
 
 
 class Break(_Model):
@@ -133,5 +133,3 @@ def shifts_of(design, interval: float, n_int: int) -> list[Shift]:
                                  tuple(st.breaks)))
     return out
 
-
-MAX_SHIFTS = MAX_ROWS * 1000  # shift-days of a run (bounded with the staffing cells)

@@ -23,7 +23,7 @@ import pandas as pd
 from _common import SCENARIOS, console, fmt, parse_args, show, stage_progress
 
 import ccsim
-from ccsim.roster import repair_roster, roster_for_plan, roster_plan, roster_scenario, shift_types, standard_breaks
+from ccsim.roster import repair_roster, roster_for_plan, roster_pay, roster_plan, roster_scenario, shift_types, standard_breaks
 from ccsim.staffing import Target, _Evaluator, simulated_plan, validate_plan, validate_scenario
 
 TARGETS = [Target.parse("service_level>=0.8"), Target.parse("abandon_rate<=0.05")]
@@ -122,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"plan's {tot['plan_agent_hours']:,.0f} ({surplus:,.0f} more, {fmt('cost', tot['roster_cost'] - tot['plan_cost'], True)} "
                   f"a day, x{ratio:.3f}); repairing it in simulation took {rounds} round{'s' * (rounds != 1)} and "
                   f"{fmt('cost', tot['repaired_cost'] - tot['roster_cost'], True)} more.", markup=False, highlight=False)
-    paid = sum(n * (st.length - sum(b["duration"] for b in standard_breaks(st.length) if b.get("paid") is False)) / 3600
-               * rates[g] for g, r in worked.items() for st, n in zip(r.shift_types, r.counts))
+    paid = roster_pay(staffed["repaired as worked"])
     agents = {g: int(r.counts.sum()) for g, r in worked.items()}
     got = {v["plan"]: v for v in vals}
     console.print(f"Worked as shifts (standard breaks: 15 min paid in each half, 30 min unpaid lunch; {ABSENTEEISM:.0%} "

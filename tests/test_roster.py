@@ -11,7 +11,8 @@ import ccsim
 from ccsim import OptionError
 from ccsim.engines import DEFAULT_ENGINE
 from ccsim.roster import (Roster, ShiftType, coverage_matrix, repair_roster, roster_cost, roster_for_plan,
-                          roster_plan, roster_scenario, shift_types, solve_roster, standard_breaks, with_roster)
+                          roster_pay, roster_plan, roster_scenario, shift_types, solve_roster, standard_breaks,
+                          with_roster)
 from ccsim.staffing import Target, _Evaluator, simulated_plan
 
 from centers import SCENARIOS
@@ -170,3 +171,13 @@ def test_a_roster_worked_as_shifts_has_its_coverage_and_loses_its_breaks_time(mo
     assert on_phones < roster_cost(rosters) - 0.5 * off / 3600 * min(g.cost_per_hour for g in sc.design.groups.values())
     with pytest.raises(OptionError, match="unknown group"):
         roster_scenario(sc, {"nobody": rosters["billing_agents"]})
+
+
+def test_a_worked_rosters_pay_is_its_cost_less_the_unpaid_lunches(morning):
+    sc, plan = morning
+    rosters = roster_for_plan(sc, plan, shift_types(sc.horizon, sc.interval, lengths=(6 * 3600, 4 * 3600)))
+    assert roster_pay(roster_scenario(sc, rosters, breaks=lambda _: [])) == pytest.approx(roster_cost(rosters))
+    lunches = sum(n * 0.5 * rosters[g].cost_per_hour for g in rosters
+                  for st, n in zip(rosters[g].shift_types, rosters[g].counts) if st.length >= 6 * 3600)
+    assert lunches > 0
+    assert roster_pay(roster_scenario(sc, rosters)) == pytest.approx(roster_cost(rosters) - lunches)

@@ -145,3 +145,17 @@ def test_absenteeism_needs_a_roster():
     g.update(staffing=2, absenteeism=0.1)
     with pytest.raises(ScenarioError, match="absenteeism"):
         ccsim.scenario_from_dict(d)
+
+
+def test_rosters_making_too_many_rows_are_refused_at_once():
+    """Shifts x days x (1 + breaks) is bounded (the engines keep a row each): 250 shift types of 10 breaks over 400
+    days would make 1,100,000."""
+    d = center(10.0, 60.0, 1, [])
+    d.update(horizon=400 * 86400.0, interval=3600.0)
+    d["demand"]["call_types"]["c"] = {"arrival_rate": 0.001, "needs": ["a"]}
+    brk = [{"earliest": 60.0 * j, "latest": 60.0 * j, "duration": 60.0} for j in range(10)]
+    d["design"]["shift_types"] = {f"s{k}": {"start": 3600.0 * (k % 20), "length": 3600.0, "breaks": brk}
+                                  for k in range(250)}
+    d["design"]["groups"]["g"]["roster"] = {f"s{k}": 1 for k in range(250)}
+    with pytest.raises(ScenarioError, match="1,100,000 shifts and breaks"):
+        ccsim.scenario_from_dict(d)

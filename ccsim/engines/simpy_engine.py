@@ -324,7 +324,7 @@ class SimpyModel:
         p = min(1.0, c.ct_resolution[rec.call_type] * c.resolution_factor * c.cold_factor ** rec.transfers)
         rec.resolved = bool(caller.u(k, rv.RESOLVE) < p) and not skipped   # a need left unserved: unresolved
         rec.end = done + rec.survey
-        if c.pool_lines[pool] and rec.callback != CB_ACCEPTED:                                     # the line is free after the survey
+        if c.pool_lines[pool] and rec.callback != CB_ACCEPTED:     # the line is free after the survey
             if rec.survey > 0:
                 Step(env, rec.survey, P_DEPART).callbacks.append(lambda _e: self.free_line(pool))
             else:
